@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The virtual machine: KVM handles, guest RAM, the two buses, the devices
+ * and the vCPUs. One struct vm per process; it is passed explicitly, never
+ * reached through a global.
+ */
+#ifndef MICROVM_VM_H
+#define MICROVM_VM_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vmm/boot.h"
+#include "vmm/bus.h"
+#include "vmm/device.h"
+#include "vmm/e820.h"
+#include "vmm/guest_mem.h"
+
+#define VM_MAX_DEVICES 16
+#define VM_MAX_CPUS 254 /* xAPIC IDs 0..254, 255 is broadcast */
+
+/* What ends a run or what to do after a pvpanic (bit set for --on-panic). */
+enum panic_action {
+	PANIC_DUMP = 1 << 0,
+	PANIC_PAUSE = 1 << 1,
+	PANIC_EXIT = 1 << 2,
+	PANIC_RESET = 1 << 3,
+};
+
+/* Exit statuses of `microvm run` other than debug-exit's (v << 1) | 1. */
+#define EXIT_POWEROFF 0	     /* ACPI poweroff, or reset with --no-reboot */
+#define EXIT_VMM_ERROR 2     /* set-up failure, bad input */
+#define EXIT_GUEST_FAULT 4   /* KVM_EXIT_INTERNAL_ERROR, FAIL_ENTRY, unexpected exit */
+#define EXIT_GUEST_PANIC 8   /* the guest reported a panic (pvpanic) */
+#define EXIT_SIGNAL 16	     /* stopped by SIGINT/SIGTERM/SIGHUP or the escape key */
+
+struct vm_config {
+	uint64_t mem_size;
+	unsigned nr_cpus;
+	const char *kernel;
+	const char *initrd;
+	const char *cmdline;
+	bool debug_exit;
+	bool no_reboot;
+	bool vmcoreinfo;
+	unsigned on_panic; /* enum panic_action bits */
+	const char *dump_dir;
+	int cpu_compat; /* enum cpu_compat (vmm/cpuid.h) */
+};
+
+struct vcpu {
+	struct vm *vm;
+	unsigned id;
+	int fd;
+	struct kvm_run *run;
+	pthread_t thread;
+	bool started;
+};
+
+/* Requests a vCPU or the main loop posts; the highest-priority one wins. */
+enum vm_request {
+	VM_RUN = 0,
+	VM_REQ_RESET = 1,
+	VM_REQ_EXIT = 2,
+};
+
+struct vm {
+	struct vm_config cfg;
+	int kvm_fd;
+	int vm_fd;
+	int run_size;
+	int host_emulated; /* 1 when KVM emulates guest CPL0 (see vmm/cpuid.c) */
+	struct kvm_cpuid2 *cpuid; /* KVM_GET_SUPPORTED_CPUID, filtered for this host */
+
+	/* Guest RAM: one host mapping split into RAM ranges around the MMIO hole. */
+	void *ram;
+	uint64_t ram_size;
+	struct guest_mem mem;
+	struct e820_map e820;
+
+	struct bus pio;
+	struct bus mmio;
+	pthread_mutex_t io_lock; /* serialises every device access */
+
+	struct device devices[VM_MAX_DEVICES];
+	unsigned nr_devices;
+	struct fwcfg *fwcfg; /* devices/fw_cfg.h */
+
+	struct vcpu *vcpus;
+	unsigned nr_vcpus;
+
+	/* What the kernel loader produced, for the firmware and resets. */
+	struct boot_image image;
+
+	/* Run control, written by vCPU threads and signal handling. */
+	_Atomic int request;
+	_Atomic int exit_status;
+	int wake_fd; /* eventfd the main loop polls for requests */
+	uint64_t resets;
+};
+
+/* Ask the run loop to stop every vCPU and then exit or reset. */
+void vm_request(struct vm *vm, enum vm_request req, int exit_status);
+
+/* Assert (level 1) or deassert an ISA/GSI interrupt line. */
+void vm_irq_line(struct vm *vm, unsigned irq, int level);
+
+/* Register ranges on behalf of a device; -EEXIST on overlap. */
+int vm_register_pio(struct vm *vm, struct device *dev, uint16_t base, uint16_t len);
+int vm_register_mmio(struct vm *vm, struct device *dev, uint64_t base, uint64_t len);
+
+#endif
