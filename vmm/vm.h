@@ -91,7 +91,8 @@ struct vm {
 	struct vcpu *vcpus;
 	unsigned nr_vcpus;
 
-	/* What the kernel loader produced, for the firmware and resets. */
+	/* The kernel files (kept for reloading on reset) and what loading produced. */
+	struct boot_files files;
 	struct boot_image image;
 
 	/* Run control, written by vCPU threads and signal handling. */
@@ -100,6 +101,16 @@ struct vm {
 	int wake_fd; /* eventfd the main loop polls for requests */
 	uint64_t resets;
 };
+
+/* Set up everything (KVM, RAM, devices, images) from cfg and files; -errno + message. */
+int vm_init(struct vm *vm, const struct vm_config *cfg, const struct boot_files *files,
+	    struct errbuf *err);
+/* Run until the guest or the user ends it; returns the process exit status. */
+int vm_run(struct vm *vm);
+void vm_destroy(struct vm *vm);
+
+/* The first device with these ops, or NULL. */
+struct device *vm_find_device(struct vm *vm, const struct device_ops *ops);
 
 /* Ask the run loop to stop every vCPU and then exit or reset. */
 void vm_request(struct vm *vm, enum vm_request req, int exit_status);

@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: MIT */
+#include "vmm/cpuid.h"
+
+#include <linux/kvm.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+/* CPUID.1:ECX */
+#define CPUID_1_ECX_FMA (1u << 12)
+#define CPUID_1_ECX_CX16 (1u << 13)
+#define CPUID_1_ECX_X2APIC (1u << 21)
+#define CPUID_1_ECX_XSAVE (1u << 26)
+#define CPUID_1_ECX_OSXSAVE (1u << 27)
+#define CPUID_1_ECX_AVX (1u << 28)
+#define CPUID_1_ECX_F16C (1u << 29)
+#define CPUID_1_EDX_HTT (1u << 28)
+/* CPUID.7.0:EBX AVX2, AVX512F, DQ, IFMA, PF, ER, CD, BW, VL */
+#define CPUID_7_EBX_AVX_MASK                                                                       \
+	((1u << 5) | (1u << 16) | (1u << 17) | (1u << 21) | (1u << 26) | (1u << 27) | (1u << 28) | \
+	 (1u << 30) | (1u << 31))
+/* CPUID.7.0:ECX AVX512_VBMI, VBMI2, VAES, VPCLMULQDQ, VNNI, BITALG, VPOPCNTDQ */
+#define CPUID_7_ECX_AVX_MASK                                                                       \
+	((1u << 1) | (1u << 6) | (1u << 9) | (1u << 10) | (1u << 11) | (1u << 12) | (1u << 14))
+/* CPUID.7.0:EDX AVX512_4VNNIW, 4FMAPS, VP2INTERSECT, AVX512_FP16, AMX */
+#define CPUID_7_EDX_AVX_MASK ((1u << 2) | (1u << 3) | (1u << 8) | (1u << 22) | (1u << 23) | (1u << 24) | (1u << 25))
+/* CPUID.7.1:EAX AVX_VNNI, AVX512_BF16 */
+#define CPUID_7_1_EAX_AVX_MASK ((1u << 4) | (1u << 5))
+
+static bool cpuinfo_has_hw_virt(bool *readable)
+{
+	char line[4096];
+	bool found = false;
+	FILE *f = fopen("/proc/cpuinfo", "r");
+
+	*readable = f != NULL;
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "flags", 5))
+			continue;
+		found = strstr(line, " vmx") || strstr(line, " svm");
+		break;
+	}
+	fclose(f);
+	return found;
+}
+
+bool cpuid_host_emulates_cpl0(const char **why)
+{
+	bool readable;
+
+	if (access("/sys/module/kvm_pvm", F_OK) == 0) {
+		*why = "the kvm_pvm module is loaded";
+		return true;
+	}
+	if (!cpuinfo_has_hw_virt(&readable) && readable) {
+		*why = "the host CPU offers neither VMX nor SVM";
+		return true;
+	}
+	*why = "hardware-assisted KVM";
+	return false;
+}
+
+struct kvm_cpuid_entry2 *cpuid_find(struct kvm_cpuid2 *c, unsigned function, unsigned index)
+{
+	for (unsigned i = 0; i < c->nent; i++)
+		if (c->entries[i].function == function && c->entries[i].index == index)
+			return &c->entries[i];
+	return NULL;
+}
+
+static unsigned order_of(unsigned n)
+{
+	unsigned s = 0;
+
+	while ((1u << s) < n)
+		s++;
+	return s;
+}
+
+static void hide_emulator_gaps(struct kvm_cpuid2 *c)
+{
+	struct kvm_cpuid_entry2 *e;
+
+	if ((e = cpuid_find(c, 1, 0)))
+		e->ecx &= ~(CPUID_1_ECX_CX16 | CPUID_1_ECX_XSAVE | CPUID_1_ECX_OSXSAVE |
+			    CPUID_1_ECX_AVX | CPUID_1_ECX_FMA | CPUID_1_ECX_F16C);
+	if ((e = cpuid_find(c, 7, 0))) {
+		e->ebx &= ~CPUID_7_EBX_AVX_MASK;
+		e->ecx &= ~CPUID_7_ECX_AVX_MASK;
+		e->edx &= ~CPUID_7_EDX_AVX_MASK;
+	}
+	if ((e = cpuid_find(c, 7, 1)))
+		e->eax &= ~CPUID_7_1_EAX_AVX_MASK;
+	/* Leaf 0xD describes XSAVE state components: with XSAVE hidden, report none. */
+	for (unsigned i = 0; i < c->nent; i++)
+		if (c->entries[i].function == 0xD)
+			c->entries[i].eax = c->entries[i].ebx = c->entries[i].ecx = c->entries[i].edx = 0;
+}
+
+void cpuid_adjust(struct kvm_cpuid2 *c, unsigned index, unsigned nr_cpus, bool emulated)
+{
+	unsigned shift = order_of(nr_cpus);
+	struct kvm_cpuid_entry2 *e;
+
+	/* Leaf 1: initial APIC ID in EBX[31:24], logical processor count in EBX[23:16]. */
+	if ((e = cpuid_find(c, 1, 0))) {
+		e->ebx = (e->ebx & 0x0000ffffu) | (index << 24) | ((nr_cpus & 0xff) << 16);
+		if (nr_cpus > 1)
+			e->edx |= CPUID_1_EDX_HTT;
+		else
+			e->edx &= ~CPUID_1_EDX_HTT;
+	}
+	/* Leaf 0xB: one thread per core, nr_cpus cores in one package; x2APIC ID in EDX. */
+	for (unsigned i = 0; i < c->nent; i++) {
+		e = &c->entries[i];
+		if (e->function != 0xB)
+			continue;
+		e->edx = index;
+		if (e->index == 0) {
+			e->eax = 0;
+			e->ebx = 1;
+			e->ecx = (1u << 8) | 0; /* level type SMT */
+		} else if (e->index == 1) {
+			e->eax = shift;
+			e->ebx = nr_cpus;
+			e->ecx = (2u << 8) | 1; /* level type core */
+		} else {
+			e->eax = 0;
+			e->ebx = 0;
+			e->ecx = e->index;
+		}
+	}
+	/* Leaf 4 (Intel): cores per package - 1 in EAX[31:26] of every cache subleaf. */
+	for (unsigned i = 0; i < c->nent; i++) {
+		e = &c->entries[i];
+		if (e->function == 4 && (e->eax & 0x1f))
+			e->eax = (e->eax & 0x03ffffffu) | ((nr_cpus - 1) << 26);
+	}
+	/* AMD: 0x80000008 ECX NC = cores - 1 and ApicIdCoreIdSize; 0x8000001E extended APIC ID. */
+	if ((e = cpuid_find(c, 0x80000008, 0)))
+		e->ecx = (e->ecx & ~0xf0ffu) | ((nr_cpus - 1) & 0xff) | (shift << 12);
+	if ((e = cpuid_find(c, 0x8000001e, 0))) {
+		e->eax = index;
+		e->ebx = e->ebx & ~0xffu; /* ThreadsPerCore - 1 = 0, compute unit = core */
+		e->ebx |= index & 0xff;
+		e->ecx = 0; /* one node */
+	}
+	if (emulated)
+		hide_emulator_gaps(c);
+}

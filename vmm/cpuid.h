@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Guest CPUID: KVM's supported set, filtered for what this host's KVM can
+ * execute, with per-vCPU APIC IDs and topology.
+ */
+#ifndef MICROVM_CPUID_H
+#define MICROVM_CPUID_H
+
+#include <stdbool.h>
+
+struct kvm_cpuid2;
+
+enum cpu_compat {
+	CPU_COMPAT_AUTO = 0,	 /* detect the host kind */
+	CPU_COMPAT_NATIVE = 1,	 /* hardware-assisted KVM: pass features through */
+	CPU_COMPAT_EMULATED = 2, /* KVM emulates guest CPL0: hide what its emulator lacks */
+};
+
+/*
+ * Whether /dev/kvm emulates guest kernel-mode code instruction by
+ * instruction (a paravirtualised KVM such as PVM, no VMX/SVM). Detected from
+ * the kvm_pvm module or from a CPU that offers neither VMX nor SVM.
+ * `why` receives a short reason for the log.
+ */
+bool cpuid_host_emulates_cpl0(const char **why);
+
+/*
+ * Adjust a copy of KVM_GET_SUPPORTED_CPUID for vCPU `index` of `nr_cpus`:
+ * APIC ID, logical/core counts (leaves 1, 0xB, 0x80000008, 0x8000001E), and,
+ * when `emulated`, clear CX16 and the XSAVE family (XSAVE, OSXSAVE, AVX,
+ * AVX2, AVX-512, FMA, F16C and leaf 0xD) which the emulator cannot execute.
+ */
+void cpuid_adjust(struct kvm_cpuid2 *c, unsigned index, unsigned nr_cpus, bool emulated);
+
+/* The entry for (function, index) or NULL. */
+struct kvm_cpuid_entry2 *cpuid_find(struct kvm_cpuid2 *c, unsigned function, unsigned index);
+
+#endif

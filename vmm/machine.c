@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The machine: one ordered table of devices. Reading this file shows the
+ * whole guest-visible platform. Order matters: fw_cfg comes first so the
+ * devices after it can add their files; reset runs in the same order.
+ */
+#include "vmm/machine.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "devices/debug_exit.h"
+#include "devices/i8042.h"
+#include "devices/serial.h"
+#include "vmm/vm.h"
+
+struct machine_slot {
+	const struct device_ops *ops;
+	/* NULL: always present; else present when it returns true. */
+	bool (*wanted)(const struct vm_config *cfg);
+};
+
+static bool want_debug_exit(const struct vm_config *cfg)
+{
+	return cfg->debug_exit;
+}
+
+static const struct machine_slot machine[] = {
+	{ &serial_ops, NULL },		   /* COM1 0x3F8, IRQ 4: the console */
+	{ &i8042_ops, NULL },		   /* 0x60/0x64: reset via 0xFE */
+	{ &debug_exit_ops, want_debug_exit }, /* 0x501: test guests' exit status */
+};
+
+int machine_create_devices(struct vm *vm, struct errbuf *err)
+{
+	for (unsigned i = 0; i < sizeof(machine) / sizeof(machine[0]); i++) {
+		struct device *dev;
+		int r;
+
+		if (machine[i].wanted && !machine[i].wanted(&vm->cfg))
+			continue;
+		if (vm->nr_devices == VM_MAX_DEVICES)
+			return errf(err, -ENOSPC, "too many devices");
+		dev = &vm->devices[vm->nr_devices];
+		memset(dev, 0, sizeof(*dev));
+		dev->ops = machine[i].ops;
+		dev->vm = vm;
+		r = dev->ops->create(vm, dev);
+		if (r)
+			return errf(err, r, "device %s: %s", dev->ops->name, strerror(-r));
+		vm->nr_devices++;
+	}
+	return 0;
+}
+
+void machine_destroy_devices(struct vm *vm)
+{
+	while (vm->nr_devices) {
+		struct device *dev = &vm->devices[--vm->nr_devices];
+		if (dev->ops->destroy)
+			dev->ops->destroy(dev);
+	}
+}
+
+void machine_reset_devices(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->nr_devices; i++)
+		if (vm->devices[i].ops->reset)
+			vm->devices[i].ops->reset(&vm->devices[i]);
+}

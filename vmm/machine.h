@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef MICROVM_MACHINE_H
+#define MICROVM_MACHINE_H
+
+#include "vmm/err.h"
+
+struct vm;
+
+/* Create the machine's devices in table order (vmm/machine.c). */
+int machine_create_devices(struct vm *vm, struct errbuf *err);
+void machine_destroy_devices(struct vm *vm);
+void machine_reset_devices(struct vm *vm);
+
+#endif

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * microvm's entry point: subcommand dispatch. The only place that prints
+ * set-up failures and exits.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmm/fileio.h"
+#include "vmm/log.h"
+#include "vmm/options.h"
+#include "vmm/vm.h"
+
+#define MICROVM_VERSION "0.1.0"
+#define KERNEL_MAX (512ULL << 20)
+#define INITRD_MAX (2ULL << 30)
+
+static const char main_help[] =
+	"Usage: microvm COMMAND [OPTIONS] ...\n"
+	"\n"
+	"A minimal KVM micro-VMM that writes an ELF core dump (with the guest's\n"
+	"VMCOREINFO note) when its guest kernel panics.\n"
+	"\n"
+	"Commands:\n"
+	"  run KERNEL     boot a Linux bzImage or a PVH ELF kernel\n"
+	"  tables DIR     write the ACPI tables and fw_cfg blobs a guest would get\n"
+	"  inspect FILE   summarise a microvm core dump\n"
+	"\n"
+	"`microvm COMMAND --help` explains each command. Documentation: docs/ and\n"
+	"man microvm.\n";
+
+static int cmd_run(int argc, char **argv)
+{
+	struct vm_config cfg;
+	struct boot_files files = { 0 };
+	struct errbuf err;
+	struct vm *vm;
+	const char *kernel;
+	uint8_t *kbuf = NULL, *ibuf = NULL;
+	size_t ksize = 0, isize = 0;
+	int r, status;
+
+	r = options_parse(CMD_RUN, argc, argv, &cfg, &kernel, &err);
+	if (r == 1)
+		return 0;
+	if (r) {
+		log_err("%s", err.msg);
+		return EXIT_VMM_ERROR;
+	}
+	cfg.kernel = kernel;
+	if (file_read_all(kernel, KERNEL_MAX, &kbuf, &ksize, &err) ||
+	    (cfg.initrd && file_read_all(cfg.initrd, INITRD_MAX, &ibuf, &isize, &err))) {
+		log_err("%s", err.msg);
+		free(kbuf);
+		return EXIT_VMM_ERROR;
+	}
+	files = (struct boot_files){
+		.kernel_name = kernel,
+		.kernel = kbuf,
+		.kernel_size = ksize,
+		.initrd_name = cfg.initrd,
+		.initrd = ibuf,
+		.initrd_size = isize,
+		.cmdline = cfg.cmdline,
+	};
+	vm = calloc(1, sizeof(*vm));
+	if (!vm) {
+		log_err("out of memory");
+		return EXIT_VMM_ERROR;
+	}
+	r = vm_init(vm, &cfg, &files, &err);
+	if (r) {
+		log_err("%s", err.msg);
+		status = EXIT_VMM_ERROR;
+	} else {
+		status = vm_run(vm);
+	}
+	vm_destroy(vm);
+	free(vm);
+	free(kbuf);
+	free(ibuf);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : NULL;
+
+	setvbuf(stdout, NULL, _IONBF, 0);
+	if (!cmd || !strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+		fputs(main_help, cmd ? stdout : stderr);
+		return cmd ? 0 : EXIT_VMM_ERROR;
+	}
+	if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
+		printf("microvm %s\n", MICROVM_VERSION);
+		return 0;
+	}
+	if (!strcmp(cmd, "run"))
+		return cmd_run(argc - 1, argv + 1);
+	log_err("unknown command '%s'; see microvm --help", cmd);
+	return EXIT_VMM_ERROR;
+}

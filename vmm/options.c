@@ -1,0 +1,310 @@
+/* SPDX-License-Identifier: MIT */
+#include "vmm/options.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmm/cpuid.h"
+#include "vmm/layout.h"
+#include "vmm/log.h"
+
+int parse_size(const char *s, uint64_t *out)
+{
+	uint64_t v = 0, mul = 1ULL << 20; /* no suffix: MiB, as QEMU -m */
+	const char *p = s;
+
+	if (!s || !isdigit((unsigned char)*p))
+		return -EINVAL;
+	for (; isdigit((unsigned char)*p); p++) {
+		unsigned d = (unsigned)(*p - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return -ERANGE;
+		v = v * 10 + d;
+	}
+	if (*p) {
+		switch (toupper((unsigned char)*p)) {
+		case 'B':
+			mul = 1;
+			break;
+		case 'K':
+			mul = 1ULL << 10;
+			break;
+		case 'M':
+			mul = 1ULL << 20;
+			break;
+		case 'G':
+			mul = 1ULL << 30;
+			break;
+		case 'T':
+			mul = 1ULL << 40;
+			break;
+		default:
+			return -EINVAL;
+		}
+		p++;
+		if (mul != 1) {
+			if (*p == 'i' || *p == 'I')
+				p++;
+			if (*p == 'b' || *p == 'B')
+				p++;
+		}
+		if (*p)
+			return -EINVAL;
+	}
+	if (v > UINT64_MAX / mul)
+		return -ERANGE;
+	*out = v * mul;
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	unsigned bit;
+} panic_names[] = {
+	{ "dump", PANIC_DUMP },
+	{ "pause", PANIC_PAUSE },
+	{ "exit", PANIC_EXIT },
+	{ "reset", PANIC_RESET },
+};
+
+int parse_panic_actions(const char *s, unsigned *out, struct errbuf *err)
+{
+	unsigned bits = 0;
+	const char *p = s;
+
+	if (!*s)
+		return errf(err, -EINVAL, "--on-panic: empty; use e.g. dump,exit");
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		unsigned i;
+
+		for (i = 0; i < sizeof(panic_names) / sizeof(panic_names[0]); i++)
+			if (strlen(panic_names[i].name) == n && !strncmp(p, panic_names[i].name, n))
+				break;
+		if (i == sizeof(panic_names) / sizeof(panic_names[0]))
+			return errf(err, -EINVAL,
+				    "--on-panic: unknown action '%.*s'; choose from dump, pause, exit, reset",
+				    (int)n, p);
+		bits |= panic_names[i].bit;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	if ((bits & PANIC_EXIT) && (bits & (PANIC_PAUSE | PANIC_RESET)))
+		return errf(err, -EINVAL, "--on-panic %s: exit cannot be combined with pause or reset", s);
+	if ((bits & PANIC_PAUSE) && (bits & PANIC_RESET))
+		return errf(err, -EINVAL, "--on-panic %s: pause cannot be combined with reset", s);
+	*out = bits;
+	return 0;
+}
+
+void options_defaults(struct vm_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->mem_size = 256ULL << 20;
+	cfg->nr_cpus = 1;
+	cfg->cmdline = "";
+	cfg->on_panic = PANIC_DUMP | PANIC_EXIT;
+	cfg->dump_dir = ".";
+	cfg->cpu_compat = CPU_COMPAT_AUTO;
+}
+
+enum {
+	OPT_CMDLINE = 256,
+	OPT_INITRD,
+	OPT_DEBUG_EXIT,
+	OPT_NO_REBOOT,
+	OPT_VMCOREINFO,
+	OPT_ON_PANIC,
+	OPT_DUMP_DIR,
+	OPT_CPU_COMPAT,
+};
+
+static const struct option long_opts[] = {
+	{ "mem", required_argument, NULL, 'm' },
+	{ "cpus", required_argument, NULL, 'c' },
+	{ "cmdline", required_argument, NULL, OPT_CMDLINE },
+	{ "append", required_argument, NULL, OPT_CMDLINE },
+	{ "initrd", required_argument, NULL, OPT_INITRD },
+	{ "debug-exit", no_argument, NULL, OPT_DEBUG_EXIT },
+	{ "no-reboot", no_argument, NULL, OPT_NO_REBOOT },
+	{ "vmcoreinfo", no_argument, NULL, OPT_VMCOREINFO },
+	{ "on-panic", required_argument, NULL, OPT_ON_PANIC },
+	{ "dump-dir", required_argument, NULL, OPT_DUMP_DIR },
+	{ "cpu-compat", required_argument, NULL, OPT_CPU_COMPAT },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const char run_help[] =
+	"Usage: microvm run [OPTIONS] KERNEL\n"
+	"\n"
+	"Boot KERNEL (a Linux bzImage, or an ELF with a PVH entry note) on /dev/kvm.\n"
+	"The guest console is COM1 on this terminal; Ctrl-A x quits, Ctrl-A h helps.\n"
+	"\n"
+	"Machine:\n"
+	"  -m, --mem SIZE         guest RAM (default 256M); K, M, G, T suffixes, plain\n"
+	"                         numbers are MiB; RAM beyond 3G continues above 4 GiB\n"
+	"  -c, --cpus N           vCPUs (default 1); the others wait for INIT/SIPI\n"
+	"      --cmdline STR      kernel command line (alias --append)\n"
+	"      --initrd FILE      initial ramdisk\n"
+	"      --no-reboot        exit (status 0) when the guest resets, as QEMU's\n"
+	"      --debug-exit       QEMU isa-debug-exit at port 0x501: a write of v ends\n"
+	"                         microvm with status (v << 1) | 1 (for test guests)\n"
+	"      --cpu-compat MODE  auto (default), native or emulated: whether to hide\n"
+	"                         CPU features a software-emulating KVM cannot run\n"
+	"\n"
+	"Crash dumps:\n"
+	"      --vmcoreinfo       offer the vmcoreinfo device so the guest can tell\n"
+	"                         microvm where its VMCOREINFO note is\n"
+	"      --on-panic LIST    what a guest panic (pvpanic) does, comma-separated from\n"
+	"                         dump, pause, exit, reset (default dump,exit)\n"
+	"      --dump-dir DIR     where dumps go (default: the current directory)\n"
+	"\n"
+	"Other:\n"
+	"  -v, --verbose          more messages (repeat for debug)\n"
+	"  -q, --quiet            errors only\n"
+	"  -h, --help             this help\n"
+	"\n"
+	"Exit status: the guest's debug-exit status (odd), 0 after ACPI poweroff,\n"
+	"2 bad input or set-up failure, 4 guest fault (e.g. KVM internal error),\n"
+	"8 guest panic, 16 stopped by a signal or Ctrl-A x.\n";
+
+static const char tables_help[] =
+	"Usage: microvm tables [--vmcoreinfo] [--cpus N] [--mem SIZE] DIR\n"
+	"\n"
+	"Write the ACPI tables microvm would give a guest with these options, as the\n"
+	"firmware receives them (before it patches pointers and checksums), to\n"
+	"DIR/<SIGNATURE>[-<OEM table id>].dat, plus the fw_cfg blobs (the linker/loader\n"
+	"script as DIR/table-loader.bin). Feed them to iasl -d or acpiexec.\n";
+
+static int parse_cpus(const char *s, unsigned *out, struct errbuf *err)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (!isdigit((unsigned char)*s) || *end || errno || v == 0 || v > VM_MAX_CPUS)
+		return errf(err, -EINVAL, "--cpus %s: expected a number from 1 to %d", s, VM_MAX_CPUS);
+	*out = (unsigned)v;
+	return 0;
+}
+
+static int parse_mem(const char *s, uint64_t *out, struct errbuf *err)
+{
+	int r = parse_size(s, out);
+
+	if (r == -ERANGE)
+		return errf(err, r, "--mem %s: too large", s);
+	if (r)
+		return errf(err, r, "--mem %s: not a size; use e.g. 512M or 4G", s);
+	if (*out < LAYOUT_MEM_MIN || *out > LAYOUT_MEM_MAX)
+		return errf(err, -EINVAL, "--mem %s: must be between %lluM and %lluG", s,
+			    (unsigned long long)(LAYOUT_MEM_MIN >> 20),
+			    (unsigned long long)(LAYOUT_MEM_MAX >> 30));
+	if (*out & ((1ULL << 20) - 1))
+		return errf(err, -EINVAL, "--mem %s: must be a whole number of MiB", s);
+	return 0;
+}
+
+static int parse_compat(const char *s, int *out, struct errbuf *err)
+{
+	if (!strcmp(s, "auto"))
+		*out = CPU_COMPAT_AUTO;
+	else if (!strcmp(s, "native"))
+		*out = CPU_COMPAT_NATIVE;
+	else if (!strcmp(s, "emulated"))
+		*out = CPU_COMPAT_EMULATED;
+	else
+		return errf(err, -EINVAL, "--cpu-compat %s: choose auto, native or emulated", s);
+	return 0;
+}
+
+int options_parse(enum options_cmd cmd, int argc, char **argv, struct vm_config *cfg,
+		  const char **positional, struct errbuf *err)
+{
+	const char *what = cmd == CMD_RUN ? "run" : "tables";
+	int c, r = 0;
+
+	options_defaults(cfg);
+	*positional = NULL;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":m:c:vqh", long_opts, NULL)) != -1) {
+		bool run_only = false;
+
+		switch (c) {
+		case 'm':
+			r = parse_mem(optarg, &cfg->mem_size, err);
+			break;
+		case 'c':
+			r = parse_cpus(optarg, &cfg->nr_cpus, err);
+			break;
+		case OPT_CMDLINE:
+			cfg->cmdline = optarg;
+			run_only = true;
+			break;
+		case OPT_INITRD:
+			cfg->initrd = optarg;
+			run_only = true;
+			break;
+		case OPT_DEBUG_EXIT:
+			cfg->debug_exit = true;
+			run_only = true;
+			break;
+		case OPT_NO_REBOOT:
+			cfg->no_reboot = true;
+			run_only = true;
+			break;
+		case OPT_VMCOREINFO:
+			cfg->vmcoreinfo = true;
+			break;
+		case OPT_ON_PANIC:
+			r = parse_panic_actions(optarg, &cfg->on_panic, err);
+			run_only = true;
+			break;
+		case OPT_DUMP_DIR:
+			cfg->dump_dir = optarg;
+			run_only = true;
+			break;
+		case OPT_CPU_COMPAT:
+			r = parse_compat(optarg, &cfg->cpu_compat, err);
+			run_only = true;
+			break;
+		case 'v':
+			log_level++;
+			break;
+		case 'q':
+			log_level = LOG_ERROR;
+			break;
+		case 'h':
+			fputs(cmd == CMD_RUN ? run_help : tables_help, stdout);
+			return 1;
+		case ':':
+			return errf(err, -EINVAL, "%s: option %s needs a value; see microvm %s --help",
+				    what, argv[optind - 1], what);
+		default:
+			return errf(err, -EINVAL, "%s: unknown option %s; see microvm %s --help", what,
+				    argv[optind - 1], what);
+		}
+		if (r)
+			return r;
+		if (run_only && cmd != CMD_RUN)
+			return errf(err, -EINVAL, "tables: option %s applies to run only", argv[optind - 1]);
+	}
+	if (optind >= argc)
+		return errf(err, -EINVAL, "%s: missing %s; see microvm %s --help", what,
+			    cmd == CMD_RUN ? "KERNEL" : "DIR", what);
+	if (optind + 1 < argc)
+		return errf(err, -EINVAL, "%s: unexpected argument '%s' after '%s'", what, argv[optind + 1],
+			    argv[optind]);
+	*positional = argv[optind];
+	return 0;
+}

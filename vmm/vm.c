@@ -1,0 +1,364 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * VM lifecycle: set-up, power-on, the run loop (console, signals, requests
+ * from vCPUs) and reset. A reset tears down the KVM VM and builds a fresh
+ * one over the same guest RAM, which returns vCPUs, LAPICs, IOAPIC, PIC and
+ * PIT to their power-on state exactly; devices get their reset op, and the
+ * images are loaded again. RAM contents survive, as on real hardware.
+ */
+#include "vmm/vm.h"
+
+#include <errno.h>
+#include <linux/kvm.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "devices/serial.h"
+#include "vmm/kvm.h"
+#include "vmm/layout.h"
+#include "vmm/log.h"
+#include "vmm/machine.h"
+#include "vmm/term.h"
+#include "vmm/vcpu.h"
+
+#define CONSOLE_ESCAPE 0x01 /* Ctrl-A, as in QEMU's -nographic */
+
+void vm_request(struct vm *vm, enum vm_request req, int exit_status)
+{
+	int old = atomic_load(&vm->request);
+	uint64_t one = 1;
+
+	do {
+		if (old >= (int)req)
+			return; /* an exit beats a reset; the first exit's status wins */
+	} while (!atomic_compare_exchange_weak(&vm->request, &old, (int)req));
+	if (req == VM_REQ_EXIT)
+		atomic_store(&vm->exit_status, exit_status);
+	if (write(vm->wake_fd, &one, sizeof(one)) < 0)
+		log_debug("wake: %s", strerror(errno));
+}
+
+void vm_irq_line(struct vm *vm, unsigned irq, int level)
+{
+	struct kvm_irq_level l = { .irq = irq, .level = (uint32_t)level };
+
+	if (vm->vm_fd >= 0 && ioctl(vm->vm_fd, KVM_IRQ_LINE, &l) < 0)
+		log_guest("KVM_IRQ_LINE %u: %s", irq, strerror(errno));
+}
+
+static int register_range(struct vm *vm, struct bus *bus, struct device *dev, uint64_t base,
+			  uint64_t len)
+{
+	int r = bus_register(bus, base, len, dev);
+
+	if (r == -EEXIST)
+		log_err("device %s: %s range 0x%llx..0x%llx overlaps another device", dev->ops->name,
+			bus->name, (unsigned long long)base, (unsigned long long)(base + len - 1));
+	return r;
+}
+
+int vm_register_pio(struct vm *vm, struct device *dev, uint16_t base, uint16_t len)
+{
+	if ((uint32_t)base + len > 0x10000)
+		return -EINVAL;
+	return register_range(vm, &vm->pio, dev, base, len);
+}
+
+int vm_register_mmio(struct vm *vm, struct device *dev, uint64_t base, uint64_t len)
+{
+	return register_range(vm, &vm->mmio, dev, base, len);
+}
+
+struct device *vm_find_device(struct vm *vm, const struct device_ops *ops)
+{
+	for (unsigned i = 0; i < vm->nr_devices; i++)
+		if (vm->devices[i].ops == ops)
+			return &vm->devices[i];
+	return NULL;
+}
+
+static int map_ram(struct vm *vm, struct errbuf *err)
+{
+	struct ram_layout l = ram_layout_of(vm->cfg.mem_size);
+	uint8_t *host;
+
+	/* MAP_NORESERVE: untouched guest RAM costs nothing on the host. */
+	host = mmap(NULL, vm->cfg.mem_size, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (host == MAP_FAILED)
+		return errf(err, -errno, "--mem %llu MiB: cannot map guest RAM: %s",
+			    (unsigned long long)(vm->cfg.mem_size >> 20), strerror(errno));
+	madvise(host, vm->cfg.mem_size, MADV_HUGEPAGE);
+	vm->ram = host;
+	vm->ram_size = vm->cfg.mem_size;
+	gm_add_region(&vm->mem, 0, l.low_size, host);
+	if (l.high_size)
+		gm_add_region(&vm->mem, LAYOUT_4G, l.high_size, host + l.low_size);
+	return 0;
+}
+
+/* Load the images and put the boot vCPU at its entry: the state of power-on. */
+static int power_on(struct vm *vm, struct errbuf *err)
+{
+	uint32_t esi = 0, ebx = 0;
+	int r;
+
+	r = boot_write_gdt(&vm->mem);
+	if (r)
+		return errf(err, r, "cannot write the boot GDT");
+	r = boot_load(&vm->files, &vm->mem, &vm->e820, &vm->image, err);
+	if (r)
+		return r;
+	if (vm->image.proto == BOOT_LINUX)
+		esi = vm->image.boot_struct;
+	else
+		ebx = vm->image.boot_struct;
+	return vcpu_set_entry_state(&vm->vcpus[0], vm->image.entry, esi, ebx, err);
+}
+
+int vm_init(struct vm *vm, const struct vm_config *cfg, const struct boot_files *files,
+	    struct errbuf *err)
+{
+	int r;
+
+	memset(vm, 0, sizeof(*vm));
+	vm->cfg = *cfg;
+	vm->files = *files;
+	vm->kvm_fd = vm->vm_fd = vm->wake_fd = -1;
+	vm->nr_vcpus = cfg->nr_cpus;
+	pthread_mutex_init(&vm->io_lock, NULL);
+	bus_init(&vm->pio, "pio");
+	bus_init(&vm->mmio, "mmio");
+
+	r = e820_build(&vm->e820, cfg->mem_size);
+	if (r)
+		return errf(err, r, "--mem: %llu MiB is outside %llu MiB..%llu GiB",
+			    (unsigned long long)(cfg->mem_size >> 20),
+			    (unsigned long long)(LAYOUT_MEM_MIN >> 20),
+			    (unsigned long long)(LAYOUT_MEM_MAX >> 30));
+	vm->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (vm->wake_fd < 0)
+		return errf(err, -errno, "eventfd: %s", strerror(errno));
+	vm->vcpus = calloc(vm->nr_vcpus, sizeof(*vm->vcpus));
+	if (!vm->vcpus)
+		return errf(err, -ENOMEM, "out of memory");
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		vm->vcpus[i].fd = -1;
+	r = kvm_init(vm, err);
+	if (r)
+		return r;
+	r = map_ram(vm, err);
+	if (r)
+		return r;
+	r = machine_create_devices(vm, err);
+	if (r)
+		return r;
+	r = kvm_create_instance(vm, err);
+	if (r)
+		return r;
+	machine_reset_devices(vm);
+	return power_on(vm, err);
+}
+
+static int vm_reset(struct vm *vm, struct errbuf *err)
+{
+	int r;
+
+	vm->resets++;
+	kvm_destroy_instance(vm);
+	r = kvm_create_instance(vm, err);
+	if (r)
+		return r;
+	machine_reset_devices(vm);
+	return power_on(vm, err);
+}
+
+void vm_destroy(struct vm *vm)
+{
+	kvm_destroy_instance(vm);
+	machine_destroy_devices(vm);
+	bus_free(&vm->pio);
+	bus_free(&vm->mmio);
+	if (vm->ram)
+		munmap(vm->ram, vm->ram_size);
+	free(vm->vcpus);
+	free(vm->cpuid);
+	if (vm->wake_fd >= 0)
+		close(vm->wake_fd);
+	if (vm->kvm_fd >= 0)
+		close(vm->kvm_fd);
+	pthread_mutex_destroy(&vm->io_lock);
+}
+
+/* ---- console: stdin -> COM1, with a Ctrl-A escape when stdin is a terminal ---- */
+
+struct console {
+	struct device *serial;
+	bool open;     /* stdin still readable */
+	bool tty;      /* raw terminal: escapes are active */
+	bool escape;   /* Ctrl-A seen */
+};
+
+static void console_help(void)
+{
+	log_warn("console: Ctrl-A x  quit;  Ctrl-A Ctrl-A  send Ctrl-A;  Ctrl-A h  this help");
+}
+
+/* Filter escapes out of buf in place; returns bytes left for the guest. */
+static size_t console_filter(struct vm *vm, struct console *c, uint8_t *buf, size_t n)
+{
+	size_t out = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		uint8_t ch = buf[i];
+		if (!c->escape && ch == CONSOLE_ESCAPE) {
+			c->escape = true;
+			continue;
+		}
+		if (c->escape) {
+			c->escape = false;
+			if (ch == 'x' || ch == 'X') {
+				log_warn("console: Ctrl-A x: stopping the VM");
+				vm_request(vm, VM_REQ_EXIT, EXIT_SIGNAL);
+				return out;
+			}
+			if (ch != CONSOLE_ESCAPE) {
+				console_help();
+				continue;
+			}
+		}
+		buf[out++] = ch;
+	}
+	return out;
+}
+
+static void console_read(struct vm *vm, struct console *c)
+{
+	uint8_t buf[256];
+	unsigned space;
+	ssize_t n;
+
+	pthread_mutex_lock(&vm->io_lock);
+	space = serial_rx_space(c->serial);
+	pthread_mutex_unlock(&vm->io_lock);
+	if (space == 0)
+		return;
+	if (space > sizeof(buf))
+		space = sizeof(buf);
+	n = read(STDIN_FILENO, buf, space);
+	if (n <= 0) {
+		if (n == 0 || (errno != EINTR && errno != EAGAIN))
+			c->open = false;
+		return;
+	}
+	if (c->tty)
+		n = (ssize_t)console_filter(vm, c, buf, (size_t)n);
+	pthread_mutex_lock(&vm->io_lock);
+	serial_rx(c->serial, buf, (unsigned)n);
+	pthread_mutex_unlock(&vm->io_lock);
+}
+
+static int block_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGQUIT);
+	if (pthread_sigmask(SIG_BLOCK, set, NULL))
+		return -1;
+	return signalfd(-1, set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+/* Wait for requests, console input and signals until a request arrives. */
+static void run_until_request(struct vm *vm, struct console *con, int sig_fd)
+{
+	while (atomic_load(&vm->request) == VM_RUN) {
+		struct pollfd p[3] = {
+			{ .fd = vm->wake_fd, .events = POLLIN },
+			{ .fd = sig_fd, .events = POLLIN },
+			{ .fd = con->open ? STDIN_FILENO : -1, .events = POLLIN },
+		};
+		unsigned space = 1;
+		uint64_t v;
+
+		if (con->open) {
+			pthread_mutex_lock(&vm->io_lock);
+			space = serial_rx_space(con->serial);
+			pthread_mutex_unlock(&vm->io_lock);
+			if (!space)
+				p[2].fd = -1; /* the guest has not drained its FIFO yet */
+		}
+		if (poll(p, 3, space ? -1 : 10) < 0 && errno != EINTR)
+			break;
+		if (p[0].revents & POLLIN)
+			while (read(vm->wake_fd, &v, sizeof(v)) > 0)
+				;
+		if (p[1].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			if (read(sig_fd, &si, sizeof(si)) == sizeof(si)) {
+				log_warn("received signal %u (%s): stopping the VM", si.ssi_signo,
+					 strsignal((int)si.ssi_signo));
+				vm_request(vm, VM_REQ_EXIT, EXIT_SIGNAL);
+			}
+		}
+		if (p[2].revents & (POLLIN | POLLHUP | POLLERR))
+			console_read(vm, con);
+	}
+}
+
+int vm_run(struct vm *vm)
+{
+	struct console con = { 0 };
+	struct errbuf err;
+	sigset_t set;
+	int sig_fd;
+
+	vcpu_signals_init();
+	signal(SIGPIPE, SIG_IGN);
+	sig_fd = block_signals(&set);
+	con.serial = vm_find_device(vm, &serial_ops);
+	con.open = con.serial != NULL;
+	con.tty = term_raw();
+	if (con.tty)
+		console_help();
+
+	for (;;) {
+		for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+			int r = vcpu_start(&vm->vcpus[i]);
+			if (r) {
+				log_err("vCPU %u: cannot start its thread: %s", i, strerror(-r));
+				vm_request(vm, VM_REQ_EXIT, EXIT_VMM_ERROR);
+				break;
+			}
+		}
+		run_until_request(vm, &con, sig_fd);
+		vcpus_stop(vm);
+		if (atomic_load(&vm->request) != VM_REQ_RESET)
+			break;
+		if (vm->cfg.no_reboot) {
+			log_info("guest reset with --no-reboot: exiting");
+			atomic_store(&vm->exit_status, EXIT_POWEROFF);
+			break;
+		}
+		log_info("resetting the VM (reset #%llu)", (unsigned long long)vm->resets + 1);
+		if (vm_reset(vm, &err)) {
+			log_err("reset failed: %s", err.msg);
+			atomic_store(&vm->exit_status, EXIT_VMM_ERROR);
+			break;
+		}
+		atomic_store(&vm->request, VM_RUN);
+	}
+	term_restore();
+	if (sig_fd >= 0)
+		close(sig_fd);
+	return atomic_load(&vm->exit_status);
+}
