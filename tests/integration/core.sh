@@ -1,0 +1,129 @@
+# Issue 3: booting the test guest in both formats, memory sizes, SMP, reset,
+# fault reporting, and refusal of bad kernels and options.
+
+TIMEOUT_test_memmap_5G_elf=180
+TIMEOUT_test_memmap_5G_bzimage=180
+
+need_guests() {
+	[ -f "$GUEST_ELF" ] && [ -f "$GUEST_BZ" ] || fail "test guests not built (make all)"
+}
+
+# -- every scenario in both formats --
+
+scenario() { # IMAGE SCENARIO [EXTRA] [-- ARGS]
+	need_guests
+	run_guest "$@"
+	expect_status 1
+}
+
+test_hello_elf() { scenario "$GUEST_ELF" hello; expect_output 'hello'; }
+test_hello_bzimage() { scenario "$GUEST_BZ" hello; expect_output 'hello'; }
+test_cpl3_elf() { scenario "$GUEST_ELF" cpl3; }
+test_cpl3_bzimage() { scenario "$GUEST_BZ" cpl3; }
+test_smp_elf() { scenario "$GUEST_ELF" smp cpus=2 -- --cpus 2; }
+test_smp_bzimage() { scenario "$GUEST_BZ" smp cpus=2 -- --cpus 2; }
+test_smp4_elf() { scenario "$GUEST_ELF" smp cpus=4 -- --cpus 4; }
+test_reset_elf() { scenario "$GUEST_ELF" reset; }
+test_reset_bzimage() { scenario "$GUEST_BZ" reset; }
+test_reset_triple_elf() { scenario "$GUEST_ELF" reset-triple; }
+test_reset_triple_bzimage() { scenario "$GUEST_BZ" reset-triple; }
+
+memmap() { # FORMAT SIZE
+	local img=$GUEST_ELF
+	[ "$1" = bz ] && img=$GUEST_BZ
+	scenario "$img" memmap "expect_mem=$2" -- --mem "$2"
+}
+test_memmap_64M_elf() { memmap elf 64M; }
+test_memmap_64M_bzimage() { memmap bz 64M; }
+test_memmap_256M_elf() { memmap elf 256M; }
+test_memmap_256M_bzimage() { memmap bz 256M; }
+test_memmap_3G_elf() { memmap elf 3G; }
+test_memmap_3G_bzimage() { memmap bz 3G; }
+test_memmap_5G_elf() { memmap elf 5G; }
+test_memmap_5G_bzimage() { memmap bz 5G; }
+
+# A guest that checks for a different size must fail: the check has teeth.
+test_memmap_detects_mismatch() {
+	need_guests
+	run_guest "$GUEST_ELF" memmap expect_mem=512M -- --mem 256M
+	[ "$status" != 1 ] || fail "memmap passed although the guest expected 512M and got 256M"
+	[ $((status & 1)) = 1 ] || fail "guest did not end through debug-exit (status $status)"
+}
+
+# --no-reboot turns the guest's reset into an exit with status 0, as QEMU's.
+test_no_reboot() {
+	need_guests
+	run_guest "$GUEST_ELF" reset -- --no-reboot
+	expect_status 0
+}
+
+test_failing_scenario_status() {
+	need_guests
+	run_guest "$GUEST_ELF" no-such-scenario
+	[ "$status" != 1 ] && [ $((status & 1)) = 1 ] || fail "unknown scenario gave status $status"
+}
+
+# -- bad kernels: one line naming the file and the reason, status 2 --
+
+bad_kernel() { # FILE REGEX
+	run_microvm run "$1"
+	expect_status 2
+	expect_one_error_line "$2"
+}
+
+test_bad_kernel_missing() { bad_kernel "$TMP/nonexistent" 'nonexistent: No such file'; }
+test_bad_kernel_empty() { : >"$TMP/empty"; bad_kernel "$TMP/empty" 'empty: '; }
+test_bad_kernel_magic() {
+	head -c 8192 /dev/urandom >"$TMP/junk"
+	bad_kernel "$TMP/junk" 'junk: .*not a bzImage'
+}
+test_bad_kernel_truncated_bzimage() {
+	need_guests
+	head -c 1000 "$GUEST_BZ" >"$TMP/trunc"
+	bad_kernel "$TMP/trunc" 'trunc: '
+}
+test_bad_kernel_truncated_elf() {
+	need_guests
+	head -c 300 "$GUEST_ELF" >"$TMP/trunc.elf"
+	bad_kernel "$TMP/trunc.elf" 'trunc.elf: '
+}
+test_bad_kernel_elf_without_pvh_note() {
+	bad_kernel /bin/true 'true: .*(PVH|machine|ELF)'
+}
+test_bad_kernel_too_big_for_mem() {
+	need_guests
+	# A PVH ELF whose image fits in 32M but whose initrd does not.
+	head -c $((64 << 20)) /dev/zero >"$TMP/big.img"
+	run_microvm run --mem 32M --initrd "$TMP/big.img" "$GUEST_ELF"
+	expect_status 2
+	expect_one_error_line 'big.img: '
+}
+test_bad_kernel_directory() { bad_kernel "$TMP" 'not a regular file'; }
+
+# -- bad options --
+
+bad_option() { # REGEX ARGS...
+	local re=$1
+	shift
+	run_microvm "$@"
+	expect_status 2
+	expect_one_error_line "$re"
+}
+test_bad_option_mem_junk() { bad_option '--mem abc' run --mem abc "$GUEST_ELF"; }
+test_bad_option_mem_small() { bad_option '--mem 1M' run --mem 1M "$GUEST_ELF"; }
+test_bad_option_mem_huge() { bad_option '--mem 99999999T' run --mem 99999999T "$GUEST_ELF"; }
+test_bad_option_cpus_zero() { bad_option '--cpus 0' run --cpus 0 "$GUEST_ELF"; }
+test_bad_option_unknown() { bad_option 'unknown option --frobnicate' run --frobnicate "$GUEST_ELF"; }
+test_bad_option_no_kernel() { bad_option 'missing KERNEL' run; }
+test_bad_option_on_panic() { bad_option "unknown action 'explode'" run --on-panic dump,explode "$GUEST_ELF"; }
+test_bad_command() { bad_option "unknown command 'frob'" frob; }
+
+test_help() {
+	run_microvm run --help
+	expect_status 0
+	expect_output '--mem SIZE'
+	expect_output '--on-panic'
+	run_microvm --help
+	expect_status 0
+	expect_output 'inspect FILE'
+}

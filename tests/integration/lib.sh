@@ -1,0 +1,73 @@
+# Helpers for integration tests (sourced by tests/integration/run.sh).
+#
+# A test file defines shell functions named test_*; each runs in its own
+# subshell, in a fresh temporary directory $TMP (also the cwd), with stdin
+# from /dev/null. Return 0 to pass, non-zero (or call fail) to fail, or call
+# skip "reason" when this host lacks something the test needs (the reason is
+# printed). A file may set TIMEOUT_<function>=SECONDS (default 120).
+#
+# Environment: $ROOT (repo), $MICROVM, $GUEST_ELF, $GUEST_BZ, $LINUX_DIR.
+
+fail() {
+	echo "FAIL: $*"
+	exit 1
+}
+
+skip() {
+	echo "SKIP: $*"
+	exit 77
+}
+
+# run_microvm ARGS...: run microvm, output (stdout+stderr) in $TMP/out; sets $status.
+run_microvm() {
+	"$MICROVM" "$@" </dev/null >"$TMP/out" 2>&1
+	status=$?
+	return 0
+}
+
+# run_guest IMAGE SCENARIO [EXTRA-CMDLINE] [-- MICROVM-ARGS...]: boot a test-guest scenario.
+run_guest() {
+	local image=$1 scenario=$2 extra=""
+	shift 2
+	if [ $# -gt 0 ] && [ "$1" != "--" ]; then
+		extra=" $1"
+		shift
+	fi
+	[ "${1:-}" = "--" ] && shift
+	run_microvm run --debug-exit --cmdline "test=$scenario$extra" "$@" "$image"
+}
+
+# expect_status N: the last run ended with status N, else show its output and fail.
+expect_status() {
+	if [ "$status" != "$1" ]; then
+		echo "--- output (last 40 lines) ---"
+		tail -n 40 "$TMP/out"
+		fail "exit status $status, expected $1"
+	fi
+}
+
+# expect_output REGEX: the last run's output matches (grep -E).
+expect_output() {
+	grep -Eq -- "$1" "$TMP/out" || {
+		echo "--- output (last 40 lines) ---"
+		tail -n 40 "$TMP/out"
+		fail "output lacks /$1/"
+	}
+}
+
+# expect_no_output REGEX
+expect_no_output() {
+	if grep -Eq -- "$1" "$TMP/out"; then
+		grep -E -- "$1" "$TMP/out" | head -5
+		fail "output unexpectedly has /$1/"
+	fi
+}
+
+# expect_one_error_line: bad input gives exactly one "microvm:" line naming the problem.
+expect_one_error_line() {
+	local n
+	n=$(grep -c '^microvm: ' "$TMP/out")
+	[ "$n" = 1 ] || { cat "$TMP/out"; fail "expected one error line, got $n"; }
+	[ -n "${1:-}" ] && expect_output "$1"
+	return 0
+}

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: MIT */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <string.h>
+
+#include "vmm/layout.h"
+#include "vmm/options.h"
+
+Test(options, parse_size_units)
+{
+	uint64_t v;
+
+	cr_assert_eq(parse_size("256", &v), 0);
+	cr_assert_eq(v, 256ULL << 20); /* plain numbers are MiB, like QEMU -m */
+	cr_assert_eq(parse_size("64M", &v), 0);
+	cr_assert_eq(v, 64ULL << 20);
+	cr_assert_eq(parse_size("5G", &v), 0);
+	cr_assert_eq(v, 5ULL << 30);
+	cr_assert_eq(parse_size("3g", &v), 0);
+	cr_assert_eq(v, 3ULL << 30);
+	cr_assert_eq(parse_size("65536K", &v), 0);
+	cr_assert_eq(v, 64ULL << 20);
+	cr_assert_eq(parse_size("1T", &v), 0);
+	cr_assert_eq(v, 1ULL << 40);
+	cr_assert_eq(parse_size("2GiB", &v), 0);
+	cr_assert_eq(v, 2ULL << 30);
+	cr_assert_eq(parse_size("512MB", &v), 0);
+	cr_assert_eq(v, 512ULL << 20);
+	cr_assert_eq(parse_size("4096B", &v), 0);
+	cr_assert_eq(v, 4096);
+}
+
+Test(options, parse_size_rejects)
+{
+	uint64_t v;
+	const char *bad[] = { "", "abc", "-1", "1.5G", "12Q", "1GG", "G", " 1G", "1G ", "0x10" };
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		cr_assert_eq(parse_size(bad[i], &v), -EINVAL, "'%s' accepted", bad[i]);
+	cr_assert_eq(parse_size("99999999999999999999", &v), -ERANGE);
+	cr_assert_eq(parse_size("17179869184T", &v), -ERANGE);
+}
+
+Test(options, panic_actions)
+{
+	unsigned bits;
+	struct errbuf err;
+
+	cr_assert_eq(parse_panic_actions("dump,exit", &bits, &err), 0);
+	cr_assert_eq(bits, PANIC_DUMP | PANIC_EXIT);
+	cr_assert_eq(parse_panic_actions("pause", &bits, &err), 0);
+	cr_assert_eq(bits, PANIC_PAUSE);
+	cr_assert_eq(parse_panic_actions("dump,reset", &bits, &err), 0);
+	cr_assert_eq(bits, PANIC_DUMP | PANIC_RESET);
+	cr_assert_eq(parse_panic_actions("dump,explode", &bits, &err), -EINVAL);
+	cr_assert(strstr(err.msg, "'explode'"));
+	cr_assert_eq(parse_panic_actions("exit,reset", &bits, &err), -EINVAL);
+	cr_assert_eq(parse_panic_actions("", &bits, &err), -EINVAL);
+	cr_assert_eq(parse_panic_actions("dumpx", &bits, &err), -EINVAL);
+}
+
+static int parse(enum options_cmd cmd, struct vm_config *cfg, const char **pos, struct errbuf *err,
+		 int argc, const char **argv)
+{
+	return options_parse(cmd, argc, (char **)argv, cfg, pos, err);
+}
+
+Test(options, run_defaults_and_values)
+{
+	struct vm_config cfg;
+	struct errbuf err;
+	const char *pos;
+	const char *a1[] = { "run", "k.img", NULL };
+	const char *a2[] = { "run", "--mem", "5G", "--cpus", "4", "--cmdline", "test=hello",
+			     "--initrd", "i.cpio", "--no-reboot", "--debug-exit", "--vmcoreinfo",
+			     "--on-panic", "dump,reset", "--dump-dir", "/tmp", "k.img", NULL };
+
+	cr_assert_eq(parse(CMD_RUN, &cfg, &pos, &err, 2, a1), 0);
+	cr_assert_str_eq(pos, "k.img");
+	cr_assert_eq(cfg.mem_size, 256ULL << 20);
+	cr_assert_eq(cfg.nr_cpus, 1);
+	cr_assert_eq(cfg.on_panic, PANIC_DUMP | PANIC_EXIT);
+	cr_assert_str_eq(cfg.dump_dir, ".");
+
+	cr_assert_eq(parse(CMD_RUN, &cfg, &pos, &err, 17, a2), 0, "%s", err.msg);
+	cr_assert_eq(cfg.mem_size, 5ULL << 30);
+	cr_assert_eq(cfg.nr_cpus, 4);
+	cr_assert_str_eq(cfg.cmdline, "test=hello");
+	cr_assert_str_eq(cfg.initrd, "i.cpio");
+	cr_assert(cfg.no_reboot && cfg.debug_exit && cfg.vmcoreinfo);
+	cr_assert_eq(cfg.on_panic, PANIC_DUMP | PANIC_RESET);
+	cr_assert_str_eq(cfg.dump_dir, "/tmp");
+}
+
+Test(options, run_errors_name_the_problem)
+{
+	struct vm_config cfg;
+	struct errbuf err;
+	const char *pos;
+	const char *a1[] = { "run", "--mem", "1M", "k", NULL };
+	const char *a2[] = { "run", "--cpus", "0", "k", NULL };
+	const char *a3[] = { "run", NULL };
+	const char *a4[] = { "run", "--bogus", "k", NULL };
+	const char *a5[] = { "run", "--mem", NULL };
+	const char *a6[] = { "run", "--mem", "33000K", "k", NULL };
+	const char *a7[] = { "run", "a", "b", NULL };
+
+	cr_assert_eq(parse(CMD_RUN, &cfg, &pos, &err, 4, a1), -EINVAL);
+	cr_assert(strstr(err.msg, "--mem 1M"), "%s", err.msg);
+	cr_assert_eq(parse(CMD_RUN, &cfg, &pos, &err, 4, a2), -EINVAL);
+	cr_assert(strstr(err.msg, "--cpus 0"), "%s", err.msg);
+	cr_assert_eq(parse(CMD_RUN, &cfg, &pos, &err, 1, a3), -EINVAL);
+	cr_assert(strstr(err.msg, "missing KERNEL"), "%s", err.msg);
+	cr_assert_eq(parse(CMD_RUN, &cfg, &pos, &err, 3, a4), -EINVAL);
+	cr_assert(strstr(err.msg, "--bogus"), "%s", err.msg);
+	cr_assert_eq(parse(CMD_RUN, &cfg, &pos, &err, 2, a5), -EINVAL);
+	cr_assert(strstr(err.msg, "needs a value"), "%s", err.msg);
+	cr_assert_eq(parse(CMD_RUN, &cfg, &pos, &err, 4, a6), -EINVAL);
+	cr_assert(strstr(err.msg, "whole number of MiB"), "%s", err.msg);
+	cr_assert_eq(parse(CMD_RUN, &cfg, &pos, &err, 3, a7), -EINVAL);
+	cr_assert(strstr(err.msg, "unexpected argument 'b'"), "%s", err.msg);
+}
+
+Test(options, tables_accepts_machine_options_only)
+{
+	struct vm_config cfg;
+	struct errbuf err;
+	const char *pos;
+	const char *a1[] = { "tables", "--vmcoreinfo", "--cpus", "4", "--mem", "5G", "out", NULL };
+	const char *a2[] = { "tables", "--cmdline", "x", "out", NULL };
+
+	cr_assert_eq(parse(CMD_TABLES, &cfg, &pos, &err, 7, a1), 0, "%s", err.msg);
+	cr_assert_str_eq(pos, "out");
+	cr_assert(cfg.vmcoreinfo);
+	cr_assert_eq(cfg.nr_cpus, 4);
+	cr_assert_eq(parse(CMD_TABLES, &cfg, &pos, &err, 4, a2), -EINVAL);
+	cr_assert(strstr(err.msg, "run only"), "%s", err.msg);
+}
