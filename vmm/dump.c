@@ -1,0 +1,343 @@
+/* SPDX-License-Identifier: MIT */
+#include "vmm/dump.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vmm/dump_io.h"
+#include "vmm/log.h"
+#include "vmm/util.h"
+#include "vmm/vmcoreinfo_note.h"
+
+/* Name collisions (two dumps in one second from one process) get -2, -3, ... up to this. */
+#define DUMP_NAME_TRIES 100
+/* "/microvm-core-YYYYmmdd-HHMMSS-PID-N.elf" and its NUL fit in this. */
+#define DUMP_NAME_MAX 64
+
+/* The file being written: a nameless O_TMPFILE inode, or NAME.tmp. */
+struct dump_file {
+	int dirfd;
+	int fd;
+	char tmpname[96]; /* "" for O_TMPFILE */
+};
+
+struct progress {
+	bool on;
+	uint64_t total, done;
+	uint64_t t0, last;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static double mb_per_s(uint64_t bytes, uint64_t ns)
+{
+	return ns ? (double)bytes / 1e6 / ((double)ns / 1e9) : 0.0;
+}
+
+static void progress_update(struct progress *pg, uint64_t done)
+{
+	uint64_t t;
+
+	pg->done = done;
+	if (!pg->on)
+		return;
+	t = now_ns();
+	if (t - pg->last < 100000000ULL) /* at most ten updates a second */
+		return;
+	pg->last = t;
+	fprintf(stderr, "\rmicrovm: dump: %3u%% %7.0f MB/s", (unsigned)(done * 100 / pg->total),
+		mb_per_s(done, t - pg->t0));
+}
+
+static void progress_end(struct progress *pg, uint64_t ns)
+{
+	if (pg->on)
+		fprintf(stderr, "\rmicrovm: dump: 100%% %" PRIu64 " MiB in %.2f s (%.0f MB/s)%s",
+			pg->total >> 20, (double)ns / 1e9, mb_per_s(pg->total, ns),
+			log_crlf ? "\r\n" : "\n");
+}
+
+/*
+ * All-zero test on one page: once the first word is zero, p[i] == p[i+8] for
+ * every i means every word is zero; libc's memcmp does that in wide loads.
+ */
+static bool page_is_zero(const uint8_t *p, size_t n)
+{
+	uint64_t w;
+
+	if (n < sizeof(w)) {
+		for (size_t i = 0; i < n; i++)
+			if (p[i])
+				return false;
+		return true;
+	}
+	memcpy(&w, p, sizeof(w));
+	return w == 0 && memcmp(p, p + sizeof(w), n - sizeof(w)) == 0;
+}
+
+/*
+ * Write one range's non-zero pages, coalesced into runs of at most
+ * DUMP_IO_CHUNK; zero pages stay holes in the (ftruncate'd) file.
+ */
+static int range_write(struct dump_io *io, const struct dump_range *r, uint64_t off,
+		       struct progress *pg, uint64_t *zero)
+{
+	uint64_t run_start = 0, run_len = 0;
+	int ret = 0;
+
+	for (uint64_t pos = 0; pos < r->size && !ret; pos += DUMP_PAGE) {
+		size_t n = r->size - pos < DUMP_PAGE ? (size_t)(r->size - pos) : DUMP_PAGE;
+
+		if ((pos & (16 * MiB - 1)) == 0)
+			progress_update(pg, off + pos);
+		if (page_is_zero(r->host + pos, n)) {
+			*zero += n;
+		} else if (run_len && run_len < DUMP_IO_CHUNK) {
+			run_len += n;
+			continue;
+		} else {
+			if (run_len)
+				ret = dump_io_write(io, r->host + run_start, run_len, off + run_start);
+			run_start = pos;
+			run_len = n;
+			continue;
+		}
+		if (run_len)
+			ret = dump_io_write(io, r->host + run_start, run_len, off + run_start);
+		run_len = 0;
+	}
+	if (!ret && run_len)
+		ret = dump_io_write(io, r->host + run_start, run_len, off + run_start);
+	return ret;
+}
+
+static int file_open(struct dump_file *f, const char *dir, unsigned flags, struct errbuf *err)
+{
+	int ret;
+
+	f->fd = -1;
+	f->tmpname[0] = '\0';
+	f->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (f->dirfd < 0)
+		return errf(err, -errno, "dump: %s: %s", dir, strerror(errno));
+	/* Guest memory may hold secrets: owner-only, like kernel core files. */
+	if (!(flags & DUMP_F_NO_TMPFILE)) {
+		f->fd = openat(f->dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+		if (f->fd >= 0)
+			return 0;
+		if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+			goto fail;
+	}
+	snprintf(f->tmpname, sizeof(f->tmpname), ".microvm-core-%d-%" PRIu64 ".tmp", (int)getpid(),
+		 now_ns());
+	f->fd = openat(f->dirfd, f->tmpname, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+	if (f->fd >= 0)
+		return 0;
+	f->tmpname[0] = '\0';
+fail:
+	ret = errf(err, -errno, "dump: cannot create a file in %s: %s", dir, strerror(errno));
+	close(f->dirfd);
+	return ret;
+}
+
+/* Drop the file: an O_TMPFILE inode vanishes on close, NAME.tmp is unlinked. */
+static void file_discard(struct dump_file *f)
+{
+	if (f->fd >= 0)
+		close(f->fd);
+	if (f->tmpname[0])
+		unlinkat(f->dirfd, f->tmpname, 0);
+	close(f->dirfd);
+}
+
+/* Give the complete file its final name without ever replacing an existing file. */
+static int file_link(struct dump_file *f, const char *name)
+{
+	char proc[64];
+
+	if (f->tmpname[0]) {
+		if (linkat(f->dirfd, f->tmpname, f->dirfd, name, 0) == 0)
+			unlinkat(f->dirfd, f->tmpname, 0);
+		else if (errno == EEXIST)
+			return -EEXIST;
+		/* File systems without hard links (vfat) still rename atomically. */
+		else if (renameat2(f->dirfd, f->tmpname, f->dirfd, name, RENAME_NOREPLACE) < 0)
+			return -errno;
+		f->tmpname[0] = '\0';
+		return 0;
+	}
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", f->fd);
+	if (linkat(AT_FDCWD, proc, f->dirfd, name, AT_SYMLINK_FOLLOW) == 0)
+		return 0;
+	if (errno == EEXIST)
+		return -EEXIST;
+	/* No /proc: AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH, which root has. */
+	return linkat(f->fd, "", f->dirfd, name, AT_EMPTY_PATH) < 0 ? -errno : 0;
+}
+
+static int file_publish(struct dump_file *f, const char *dir, char *path_out, size_t path_len,
+			struct errbuf *err)
+{
+	char stamp[32], name[128];
+	struct tm tm;
+	time_t t = time(NULL);
+	int ret = -EEXIST;
+
+	localtime_r(&t, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+	for (unsigned i = 1; i <= DUMP_NAME_TRIES && ret == -EEXIST; i++) {
+		if (i == 1)
+			snprintf(name, sizeof(name), "microvm-core-%s-%d.elf", stamp, (int)getpid());
+		else
+			snprintf(name, sizeof(name), "microvm-core-%s-%d-%u.elf", stamp, (int)getpid(), i);
+		ret = file_link(f, name);
+	}
+	if (ret)
+		return errf(err, ret, "dump: cannot name the core in %s: %s", dir, strerror(-ret));
+	/* The new directory entry must survive a crash too. */
+	fsync(f->dirfd);
+	snprintf(path_out, path_len, "%s/%s", dir, name);
+	return 0;
+}
+
+/* The guest's note, or NULL with one warning saying why it is left out. */
+static const uint8_t *vmci_lookup(const struct dump_source *src, size_t *size)
+{
+	struct vmcoreinfo_note note;
+	struct errbuf why;
+
+	*size = 0;
+	if (!src->vmcoreinfo_device)
+		return NULL;
+	if (vmcoreinfo_note_find(src->mem, src->vmcoreinfo_addr, &note, &why)) {
+		log_warn("%s", why.msg);
+		return NULL;
+	}
+	*size = note.note_size;
+	return note.note;
+}
+
+/* The PT_LOAD list: the caller's ranges or one per guest_mem region. */
+static const struct dump_range *ranges_of(const struct dump_source *src,
+					  struct dump_range own[GM_MAX_REGIONS], size_t *nr)
+{
+	if (src->ranges) {
+		*nr = src->nr_ranges;
+		return src->ranges;
+	}
+	for (unsigned i = 0; i < src->mem->nr; i++)
+		own[i] = (struct dump_range){ src->mem->r[i].gpa, src->mem->r[i].size,
+					      src->mem->r[i].host };
+	*nr = src->mem->nr;
+	return own;
+}
+
+/* Build the headers and notes and write everything to f->fd. */
+static int dump_body(const struct dump_source *src, const struct dump_range *r, size_t nr,
+		     unsigned flags, struct dump_file *f, struct dump_stats *st, struct errbuf *err)
+{
+	struct progress pg = { .on = !(flags & DUMP_F_QUIET) && isatty(STDERR_FILENO) };
+	size_t vmci_size;
+	const uint8_t *vmci = vmci_lookup(src, &vmci_size);
+	uint64_t notes_size = dump_notes_size(src->nr_vcpus, vmci_size), off;
+	struct dump_layout l;
+	struct dump_io io;
+	uint8_t *head;
+	int ret, fin;
+
+	if (dump_layout_plan(&l, r, nr, notes_size))
+		return errf(err, -EOVERFLOW, "dump: %zu memory ranges do not fit an ELF file", nr);
+	head = malloc(l.head_size + notes_size);
+	if (!head)
+		return errf(err, -ENOMEM, "dump: out of memory for %" PRIu64 " bytes of headers",
+			    l.head_size);
+	/* Notes are built past the head, then copied into place by dump_head_build(). */
+	dump_notes_build(head + l.head_size, src->vcpus, src->nr_vcpus, vmci, vmci_size);
+	dump_head_build(head, &l, r, head + l.head_size);
+	st->vmcoreinfo = vmci != NULL;
+	st->file_size = l.file_size;
+
+	/* The full apparent size first: everything not written stays a hole. */
+	if (ftruncate(f->fd, (off_t)l.file_size) < 0) {
+		ret = errf(err, -errno, "dump: cannot size the core to %" PRIu64 " bytes: %s",
+			   l.file_size, strerror(errno));
+		free(head);
+		return ret;
+	}
+	dump_io_init(&io, f->fd, !(flags & DUMP_F_NO_URING));
+	st->uring = io.uring;
+	pg.total = l.file_size;
+	pg.t0 = pg.last = now_ns();
+	ret = dump_io_write(&io, head, l.head_size, 0);
+	off = l.data_off;
+	for (size_t i = 0; i < nr && !ret; i++) {
+		ret = range_write(&io, &r[i], off, &pg, &st->zero_skipped);
+		off = dump_next_offset(off, r[i].size);
+	}
+	fin = dump_io_finish(&io);
+	ret = ret ? ret : fin;
+	free(head);
+	if (ret)
+		return errf(err, ret, "dump: write failed: %s", strerror(-ret));
+	st->data_written = io.written - l.head_size;
+	if (fsync(f->fd) < 0)
+		return errf(err, -errno, "dump: fsync failed: %s", strerror(errno));
+	return 0;
+}
+
+int dump_write_opts(const struct dump_source *src, const char *dir, unsigned flags,
+		    struct dump_stats *st, char *path_out, size_t path_len, struct errbuf *err)
+{
+	struct dump_range own[GM_MAX_REGIONS];
+	struct dump_stats local;
+	struct dump_file f;
+	const struct dump_range *r;
+	uint64_t t0 = now_ns();
+	size_t nr;
+	int ret;
+
+	if (!st)
+		st = &local;
+	memset(st, 0, sizeof(*st));
+	if (!dir)
+		dir = ".";
+	if (!src->mem || (src->nr_vcpus && !src->vcpus))
+		return errf(err, -EINVAL, "dump: no guest memory or vCPU state to dump");
+	/* Refuse before writing anything: a core nobody can find is no use. */
+	if (strlen(dir) + DUMP_NAME_MAX >= path_len)
+		return errf(err, -ENAMETOOLONG, "dump: %s: directory name too long for the core's path", dir);
+	r = ranges_of(src, own, &nr);
+	ret = file_open(&f, dir, flags, err);
+	if (ret)
+		return ret;
+	ret = dump_body(src, r, nr, flags, &f, st, err);
+	if (!ret)
+		ret = file_publish(&f, dir, path_out, path_len, err);
+	file_discard(&f);
+	st->nsec = now_ns() - t0;
+	if (!ret) {
+		struct progress pg = { .on = !(flags & DUMP_F_QUIET) && isatty(STDERR_FILENO),
+				       .total = st->file_size };
+		progress_end(&pg, st->nsec);
+	}
+	return ret;
+}
+
+int dump_write(const struct dump_source *src, const char *dir, char *path_out, size_t path_len,
+	       struct errbuf *err)
+{
+	return dump_write_opts(src, dir, 0, NULL, path_out, path_len, err);
+}

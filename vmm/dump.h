@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The ELF core dumper (shared/DESIGN.md §10, docs/dump.md). The caller pauses
+ * the VM, collects each vCPU's registers and calls dump_write(): guest RAM
+ * goes from its mapping straight to a temporary file in large io_uring
+ * writes, all-zero pages become holes, and the file appears under its final
+ * name only once complete and fsync'd. No KVM calls here: unit tests feed it
+ * a guest_mem built from malloc'd buffers.
+ */
+#ifndef MICROVM_DUMP_H
+#define MICROVM_DUMP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vmm/dump_elf.h"
+#include "vmm/err.h"
+#include "vmm/guest_mem.h"
+
+struct dump_source {
+	const struct guest_mem *mem;	/* RAM: one PT_LOAD per region */
+	const struct dump_vcpu *vcpus;	/* nr_vcpus entries, index order */
+	unsigned nr_vcpus;
+	bool vmcoreinfo_device;		/* --vmcoreinfo: look for the note, say why when absent */
+	uint64_t vmcoreinfo_addr;	/* the device's address (page + 40); 0 = none published */
+	/* Optional: these PT_LOAD ranges instead of mem's regions (tests, finer splits). */
+	const struct dump_range *ranges;
+	size_t nr_ranges;
+};
+
+/* dump_write_opts() flags. */
+#define DUMP_F_NO_URING (1u << 0)   /* plain pwrite(2): the benchmark baseline */
+#define DUMP_F_NO_TMPFILE (1u << 1) /* NAME.tmp + link instead of O_TMPFILE */
+#define DUMP_F_QUIET (1u << 2)	    /* no progress line even when stderr is a terminal */
+
+/* What a dump cost, for the caller's summary and the benchmark. */
+struct dump_stats {
+	uint64_t file_size;	/* apparent size */
+	uint64_t data_written;	/* bytes of memory actually written (non-zero pages) */
+	uint64_t zero_skipped;	/* bytes of memory left as holes */
+	uint64_t nsec;		/* wall time including fsync */
+	bool uring;		/* io_uring was used */
+	bool vmcoreinfo;	/* the guest's note is in the dump */
+};
+
+/*
+ * Write an ELF core of src into dir (NULL: the current directory) as
+ * microvm-core-YYYYmmdd-HHMMSS-PID.elf (a -N suffix if that name exists),
+ * and put its path in path_out. A VMCOREINFO note that fails validation is
+ * left out with one warning naming the reason. 0, or -errno with a message
+ * in err; on failure no file, partial or temporary, remains.
+ */
+int dump_write(const struct dump_source *src, const char *dir, char *path_out, size_t path_len,
+	       struct errbuf *err);
+
+/* dump_write() with DUMP_F_* flags and optional statistics (st may be NULL). */
+int dump_write_opts(const struct dump_source *src, const char *dir, unsigned flags,
+		    struct dump_stats *st, char *path_out, size_t path_len, struct errbuf *err);
+
+#endif
