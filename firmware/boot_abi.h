@@ -29,9 +29,11 @@
 #define MVBOOT_OFF_ENTRY 12	 /* u32 32-bit entry point */
 #define MVBOOT_OFF_BOOT_STRUCT 16 /* u32 boot_params / hvm_start_info address */
 #define MVBOOT_OFF_RSDP_FIELD 20 /* u32 offset of the u64 RSDP field inside it */
-#define MVBOOT_OFF_FLAGS 24	 /* u32, 0 for now */
+#define MVBOOT_OFF_FLAGS 24	 /* u32 MVBOOT_FLAG_* bits */
 #define MVBOOT_OFF_RESERVED 28	 /* u32, 0 */
 #define MVBOOT_SIZE 32
+
+#define MVBOOT_FLAG_VERBOSE 0x1u /* firmware prints its progress on COM1 */
 
 /*
  * How the firmware reports: it prints on COM1 (0x3F8) and, when it must
