@@ -12,18 +12,20 @@
 _Static_assert(VMCI_HDR_SIZE_OFF + 4 == VMCI_HDR_SIZE, "vmcoreinfo header is 16 packed bytes");
 _Static_assert(VMCI_SIZE_MIN == DUMP_NHDR_SIZE, "the smallest note is a bare header");
 
-/* A guest-chosen name made printable for a one-line message (escaped, truncated). */
+/* A guest-chosen name made printable for a one-line message (escaped, truncated with "..."). */
 static void name_printable(char *out, size_t out_len, const uint8_t *name, size_t len)
 {
-	size_t o = 0;
+	size_t o = 0, i;
 
-	for (size_t i = 0; i < len && name[i] && o + 5 < out_len; i++) {
+	for (i = 0; i < len && name[i] && o + 8 < out_len; i++) {
 		uint8_t c = name[i];
 		if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\')
 			out[o++] = (char)c;
 		else
 			o += (size_t)snprintf(out + o, out_len - o, "\\x%02x", c);
 	}
+	if (i < len && name[i])
+		o += (size_t)snprintf(out + o, out_len - o, "...");
 	out[o] = '\0';
 }
 
