@@ -26,7 +26,8 @@ struct boot_image {
 	uint32_t boot_struct; /* boot_params or hvm_start_info address */
 	uint64_t kernel_start, kernel_end; /* bytes the kernel occupies once loaded */
 	uint64_t initrd_addr, initrd_size;
-	uint64_t cmdline_addr, cmdline_size;
+	uint64_t cmdline_addr, cmdline_size; /* size includes the NUL */
+	uint32_t rsdp_offset; /* where the firmware stores the RSDP address in boot_struct */
 };
 
 /* Files as read from disk. */
@@ -98,7 +99,30 @@ int boot_load(const struct boot_files *f, const struct guest_mem *gm, const stru
 int boot_place_initrd(const struct e820_map *map, uint64_t size, uint64_t limit, uint64_t avoid_end,
 		      uint64_t *addr);
 
-/* The GDT the VMM writes at LAYOUT_GDT for the 32-bit entry state. */
+/* The GDT the VMM writes at LAYOUT_GDT for the 32-bit entry state (boot_load writes it too). */
 int boot_write_gdt(const struct guest_mem *gm);
+
+/* ---- helpers the two loaders share (vmm/boot.c) ---- */
+
+/*
+ * 0 if [start, start + len) lies inside one e820 RAM entry and clear of the
+ * boot structures in low RAM; else -ENOMEM/-EINVAL with a message naming
+ * `name`, `what` and the --mem that would fit.
+ */
+int boot_check_range(const struct e820_map *map, const char *name, const char *what, uint64_t start,
+		     uint64_t len, struct errbuf *err);
+/* Check the command line against max_len bytes (without the NUL). */
+int boot_check_cmdline(const struct boot_files *f, uint64_t max_len, struct errbuf *err);
+/* Write the command line at LAYOUT_CMDLINE (checked before) and fill img->cmdline_*. */
+int boot_write_cmdline(const struct boot_files *f, const struct guest_mem *gm,
+		       struct boot_image *img);
+/* Place the initrd (if any) below `limit` and above `avoid_end`; fills img->initrd_*. */
+int boot_plan_initrd(const struct boot_files *f, const struct e820_map *map, uint64_t limit,
+		     uint64_t avoid_end, struct boot_image *img, struct errbuf *err);
+/* Copy the initrd where boot_plan_initrd put it. */
+int boot_write_initrd(const struct boot_files *f, const struct guest_mem *gm,
+		      const struct boot_image *img);
+/* Smallest "nice" --mem (a power of two in MiB) whose low RAM reaches `end`; 0 if none. */
+uint64_t boot_suggest_mem(uint64_t end);
 
 #endif

@@ -39,6 +39,9 @@ int e820_build(struct e820_map *m, uint64_t mem_size)
 
 	if (mem_size < LAYOUT_MEM_MIN || mem_size > LAYOUT_MEM_MAX)
 		return -EINVAL;
+	/* KVM maps whole pages, and the HIGH zone must start on one (vmcoreinfo page). */
+	if (mem_size & 0xFFF)
+		return -EINVAL;
 	l = ram_layout_of(mem_size);
 	memset(m, 0, sizeof(*m));
 	add(m, 0, LAYOUT_LOWMEM_END, E820_RAM);

@@ -37,7 +37,10 @@ struct ram_layout ram_layout_of(uint64_t mem_size);
 uint64_t e820_high_zone_start(uint64_t mem_size);
 uint64_t e820_high_zone_end(uint64_t mem_size);
 
-/* Fill *m for mem_size bytes of RAM; -EINVAL if mem_size is outside LAYOUT_MEM_MIN..MAX. */
+/*
+ * Fill *m for mem_size bytes of RAM; -EINVAL if mem_size is outside
+ * LAYOUT_MEM_MIN..MAX or not a multiple of 4 KiB.
+ */
 int e820_build(struct e820_map *m, uint64_t mem_size);
 
 /* Type of the e820 entry containing [addr, addr + len) wholly, or 0. */
