@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The boot CPU's TSS (rsp0 for CPL3 -> CPL0) and the IDT: every vector
+ * reports and fails, except 0x80, the DPL3 gate back from user mode.
+ */
+#include "guest-images/testguest/cpu.h"
+
+#include "guest-images/testguest/asm.h"
+#include "guest-images/testguest/guest.h"
+
+/* SDM Vol. 3A §7.7, figure 7-11. */
+struct tss64 {
+	uint32_t reserved0;
+	uint64_t rsp[3];
+	uint64_t reserved1;
+	uint64_t ist[7];
+	uint64_t reserved2;
+	uint16_t reserved3;
+	uint16_t iomap_base;
+} __attribute__((packed));
+_Static_assert(sizeof(struct tss64) == 104, "64-bit TSS is 104 bytes");
+
+/* SDM Vol. 3A §6.14.1, figure 6-8. */
+struct idt_gate {
+	uint16_t offset_lo;
+	uint16_t selector;
+	uint8_t ist;
+	uint8_t type_attr; /* P | DPL | type */
+	uint16_t offset_mid;
+	uint32_t offset_hi;
+	uint32_t reserved;
+} __attribute__((packed));
+_Static_assert(sizeof(struct idt_gate) == 16, "64-bit IDT gate is 16 bytes");
+
+struct table_ptr {
+	uint16_t limit;
+	uint64_t base;
+} __attribute__((packed));
+_Static_assert(sizeof(struct table_ptr) == 10, "lgdt/lidt operand is 10 bytes");
+
+#define GATE_INTR_DPL0 0x8E
+#define GATE_INTR_DPL3 0xEE
+#define TSS_AVAILABLE 0x89 /* present, type 9 */
+#define USER_RETURN_VECTOR 0x80
+
+extern uint64_t gdt[GDT_ENTRIES];
+extern const char trap_stubs[];
+extern const char user_return_entry[];
+extern char rsp0_stack_top[];
+
+static struct tss64 tss;
+static struct idt_gate idt[256] __attribute__((aligned(16)));
+
+static const char *const exception_names[32] = {
+	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
+	"#BR bound range", "#UD invalid opcode", "#NM no math", "#DF double fault",
+	"coprocessor overrun", "#TS invalid TSS", "#NP segment not present",
+	"#SS stack fault", "#GP general protection", "#PF page fault", "reserved",
+	"#MF x87 error", "#AC alignment check", "#MC machine check", "#XM SIMD error",
+	"#VE virtualization", "#CP control protection",
+};
+
+static void set_gate(unsigned vec, uintptr_t handler, uint8_t type_attr)
+{
+	struct idt_gate *g = &idt[vec];
+
+	g->offset_lo = (uint16_t)handler;
+	g->selector = SEL_CODE64;
+	g->ist = 0;
+	g->type_attr = type_attr;
+	g->offset_mid = (uint16_t)(handler >> 16);
+	g->offset_hi = (uint32_t)(handler >> 32);
+	g->reserved = 0;
+}
+
+static void load_idt(void)
+{
+	struct table_ptr p = { sizeof(idt) - 1, (uintptr_t)idt };
+
+	__asm__ volatile("lidt %0" : : "m"(p));
+}
+
+static void install_tss(void)
+{
+	uintptr_t base = (uintptr_t)&tss;
+	uint64_t limit = sizeof(tss) - 1;
+
+	tss.rsp[0] = (uintptr_t)rsp0_stack_top;
+	tss.iomap_base = sizeof(tss); /* no IO bitmap: CPL3 port IO faults */
+	/* SDM Vol. 3A §7.2.3, figure 7-4: 16-byte system descriptor. */
+	gdt[SEL_TSS / 8] = (limit & 0xFFFF) | (base & 0xFFFFFF) << 16 | (uint64_t)TSS_AVAILABLE << 40 |
+			   ((limit >> 16) & 0xF) << 48 | ((base >> 24) & 0xFF) << 56;
+	gdt[SEL_TSS / 8 + 1] = base >> 32;
+	__asm__ volatile("ltr %w0" : : "r"(SEL_TSS));
+}
+
+void cpu_init(void)
+{
+	for (unsigned v = 0; v < ARRAY_SIZE(idt); v++)
+		set_gate(v, (uintptr_t)trap_stubs + 16 * v, GATE_INTR_DPL0);
+	set_gate(USER_RETURN_VECTOR, (uintptr_t)user_return_entry, GATE_INTR_DPL3);
+	load_idt();
+	install_tss();
+}
+
+void cpu_init_ap(void)
+{
+	load_idt();
+}
+
+void cpu_load_empty_idt(void)
+{
+	struct table_ptr p = { 0, 0 };
+
+	__asm__ volatile("lidt %0" : : "m"(p));
+}
+
+void trap_handler(struct trap_frame *f); /* called from traps.S */
+void trap_handler(struct trap_frame *f)
+{
+	uint64_t cr2;
+	const char *name = "";
+
+	__asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
+	if (f->vector < ARRAY_SIZE(exception_names) && exception_names[f->vector])
+		name = exception_names[f->vector];
+	else if (f->vector >= 32)
+		name = "unexpected interrupt";
+	console_break_lock();
+	printf("TRAP: vector %lu %s, error code 0x%lx, CPU %u\n", f->vector, name, f->error,
+	       lapic_id());
+	printf("TRAP: RIP 0x%lx CS 0x%lx RFLAGS 0x%lx RSP 0x%lx SS 0x%lx CR2 0x%lx\n", f->rip, f->cs,
+	       f->rflags, f->rsp, f->ss, cr2);
+	printf("TRAP: RAX 0x%lx RBX 0x%lx RCX 0x%lx RDX 0x%lx RSI 0x%lx RDI 0x%lx RBP 0x%lx\n",
+	       f->rax, f->rbx, f->rcx, f->rdx, f->rsi, f->rdi, f->rbp);
+	fail(GUEST_EXIT_TRAP, "unexpected exception %lu at RIP 0x%lx (CPL %lu)", f->vector, f->rip,
+	     f->cs & 3);
+}

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * kmain: read the boot structure, set up the CPU, run the scenario named by
+ * test=NAME, and report the result through isa-debug-exit.
+ */
+#include "guest-images/testguest/asm.h"
+#include "guest-images/testguest/boot.h"
+#include "guest-images/testguest/cpu.h"
+#include "guest-images/testguest/guest.h"
+#include "guest-images/testguest/paging.h"
+#include "guest-images/testguest/scenarios.h"
+
+static const struct scenario scenarios[] = {
+	{ "hello", scn_hello, "print a greeting and the command line" },
+	{ "memmap", scn_memmap,
+	  "check the e820/PVH memory map (expect_mem=SIZE, memmap=exact) and probe its RAM" },
+	{ "cpl3", scn_cpl3, "run a 200M-step compute loop in user mode" },
+	{ "smp", scn_smp, "start the APs with INIT/SIPI (cpus=N) and see each report" },
+	{ "reset", scn_reset, "reset through the i8042 (0x64 <- 0xFE), pass on the next boot" },
+	{ "reset-triple", scn_reset_triple, "reset by triple fault, pass on the next boot" },
+};
+
+/* The boot CPU's copy of what the loader passed. */
+static struct boot_info boot;
+
+static void list_scenarios(void)
+{
+	printf("scenarios (test=NAME):\n");
+	for (unsigned i = 0; i < ARRAY_SIZE(scenarios); i++)
+		printf("  %-14s %s\n", scenarios[i].name, scenarios[i].description);
+}
+
+void kmain(unsigned proto, uint32_t boot_struct);
+void kmain(unsigned proto, uint32_t boot_struct)
+{
+	char name[64];
+
+	console_init();
+	boot_info_read(&boot, proto, boot_struct);
+	cpu_init();
+	paging_map_ram(&boot);
+	printf("testguest: %s entry, boot structure at 0x%x, cmdline \"%s\"\n",
+	       boot_proto_name(proto), boot_struct, boot.cmdline);
+
+	if (!cmdline_get(&boot, "test", name, sizeof(name))) {
+		list_scenarios();
+		fail(GUEST_EXIT_USAGE, "no test=NAME on the command line");
+	}
+	for (unsigned i = 0; i < ARRAY_SIZE(scenarios); i++) {
+		if (strcmp(scenarios[i].name, name))
+			continue;
+		printf("testguest: running %s\n", name);
+		scenarios[i].run(&boot);
+		printf("testguest: %s passed\n", name);
+		guest_exit(GUEST_EXIT_PASS);
+	}
+	list_scenarios();
+	fail(GUEST_EXIT_USAGE, "unknown scenario \"%s\"", name);
+}
+
+void scn_hello(const struct boot_info *bi)
+{
+	printf("microvm test guest: hello\n");
+	printf("command line: %s\n", bi->cmdline);
+}

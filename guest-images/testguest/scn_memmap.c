@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * memmap: is the e820 / PVH memory map sane, does it match the memory the
+ * VM was given, and is every RAM range really RAM?
+ *
+ * Parameters: expect_mem=SIZE (the VM's --mem) checks the RAM total; with
+ * memmap=exact the map must also equal microvm's layout (shared/DESIGN.md
+ * §3), entry by entry.
+ */
+#include "guest-images/testguest/boot.h"
+#include "guest-images/testguest/guest.h"
+#include "guest-images/testguest/paging.h"
+#include "guest-images/testguest/scenarios.h"
+#include "vmm/layout.h"
+
+#define PROBE_WORDS 8
+#define EXPECTED_MAX 8
+
+extern const char __image_start[], __image_end[];
+
+/* The map microvm builds for `mem` bytes of RAM (DESIGN.md §3). */
+static unsigned expected_map(uint64_t mem, struct mem_range *e)
+{
+	uint64_t low = mem < LAYOUT_MMIO_HOLE ? mem : LAYOUT_MMIO_HOLE;
+	uint64_t zone = low - LAYOUT_HIGH_ZONE_SIZE;
+	unsigned n = 0;
+
+	e[n++] = (struct mem_range){ 0, LAYOUT_LOWMEM_END, MEM_RAM };
+	e[n++] = (struct mem_range){ LAYOUT_FSEG, LAYOUT_FSEG_END - LAYOUT_FSEG, MEM_RESERVED };
+	e[n++] = (struct mem_range){ LAYOUT_KERNEL, zone - LAYOUT_KERNEL, MEM_RAM };
+	e[n++] = (struct mem_range){ zone, LAYOUT_HIGH_ZONE_SIZE, MEM_RESERVED };
+	if (mem > low)
+		e[n++] = (struct mem_range){ LAYOUT_4G, mem - low, MEM_RAM };
+	return n;
+}
+
+static void print_range(const char *prefix, const struct mem_range *m)
+{
+	printf("%s0x%016lx-0x%016lx %s (%lu KiB)\n", prefix, m->addr, m->addr + m->size - 1,
+	       mem_type_name(m->type), m->size >> 10);
+}
+
+/* 1 if one RAM entry holds all of [addr, addr + len). */
+static int ram_covers(const struct boot_info *bi, uint64_t addr, uint64_t len)
+{
+	for (unsigned i = 0; i < bi->nr_mem; i++) {
+		const struct mem_range *m = &bi->mem[i];
+		if (m->type == MEM_RAM && addr >= m->addr && addr - m->addr < m->size &&
+		    len <= m->size - (addr - m->addr))
+			return 1;
+	}
+	return 0;
+}
+
+/* Index of the first entry that is empty, wraps, or starts before the end of
+ * its predecessor (unsorted or overlapping); -1 if none. */
+static int first_bad_entry(const struct boot_info *bi)
+{
+	for (unsigned i = 0; i < bi->nr_mem; i++) {
+		const struct mem_range *m = &bi->mem[i];
+		if (!m->size || m->addr + m->size < m->addr)
+			return (int)i;
+		if (i && m->addr < bi->mem[i - 1].addr + bi->mem[i - 1].size)
+			return (int)i;
+	}
+	return -1;
+}
+
+static uint64_t pattern(uint64_t addr, unsigned pass)
+{
+	uint64_t v = addr * 0x9E3779B97F4A7C15ull ^ 0x5A5A5A5A5A5A5A5Aull;
+
+	return pass ? ~v : v;
+}
+
+/* Write two patterns over PROBE_WORDS words at addr, read them back, and
+ * put the old contents back. 0 if all read back. */
+static int probe(uint64_t addr)
+{
+	volatile uint64_t *p = (volatile uint64_t *)(uintptr_t)addr;
+	uint64_t saved[PROBE_WORDS];
+	int bad = 0;
+
+	for (unsigned i = 0; i < PROBE_WORDS; i++)
+		saved[i] = p[i];
+	for (unsigned pass = 0; pass < 2; pass++) {
+		for (unsigned i = 0; i < PROBE_WORDS; i++)
+			p[i] = pattern(addr + 8 * i, pass);
+		for (unsigned i = 0; i < PROBE_WORDS; i++) {
+			uint64_t got = p[i];
+			if (got != pattern(addr + 8 * i, pass) && !bad++)
+				printf("memmap: 0x%lx: wrote 0x%lx, read 0x%lx\n", addr + 8 * i,
+				       pattern(addr + 8 * i, pass), got);
+		}
+	}
+	for (unsigned i = 0; i < PROBE_WORDS; i++)
+		p[i] = saved[i];
+	return bad;
+}
+
+/* Probe the start, middle and end of a RAM range, away from our own image. */
+static void probe_range(const struct mem_range *m)
+{
+	const uint64_t len = PROBE_WORDS * 8;
+	uint64_t img_lo = (uintptr_t)__image_start, img_hi = (uintptr_t)__image_end;
+	uint64_t pts[3] = { m->addr, m->addr + m->size / 2, m->addr + m->size - len };
+	unsigned done = 0, bad = 0;
+
+	if (m->size < len)
+		return;
+	for (unsigned i = 0; i < 3; i++) {
+		uint64_t a = pts[i] & ~7ull;
+		if (a < m->addr)
+			a += 8;
+		if (a < img_hi && img_lo < a + len)
+			continue;
+		if (!paging_is_mapped(a, len)) {
+			printf("memmap: 0x%lx is beyond the identity map; not probed\n", a);
+			continue;
+		}
+		bad += probe(a) != 0;
+		done++;
+	}
+	CHECK(!bad, "RAM 0x%lx-0x%lx holds patterns at %u of its start/middle/end points",
+	      m->addr, m->addr + m->size - 1, done);
+}
+
+static void check_exact(const struct boot_info *bi, uint64_t mem)
+{
+	struct mem_range want[EXPECTED_MAX];
+	unsigned n = expected_map(mem, want), same = bi->nr_mem == n;
+
+	for (unsigned i = 0; same && i < n; i++)
+		same = bi->mem[i].addr == want[i].addr && bi->mem[i].size == want[i].size &&
+		       bi->mem[i].type == want[i].type;
+	if (!same) {
+		printf("memmap: microvm's map for %lu MiB would be:\n", mem >> 20);
+		for (unsigned i = 0; i < n; i++)
+			print_range("memmap:   ", &want[i]);
+	}
+	CHECK(same, "the map is exactly microvm's layout for %lu MiB (%u entries)", mem >> 20, n);
+}
+
+void scn_memmap(const struct boot_info *bi)
+{
+	uint64_t ram = 0, ram_high = 0, mem = 0, img_lo = (uintptr_t)__image_start;
+	int have_mem = cmdline_size(bi, "expect_mem", &mem);
+	char mode[16] = "";
+	int bad;
+
+	cmdline_get(bi, "memmap", mode, sizeof(mode));
+	printf("memmap: %u entries from the %s boot structure\n", bi->nr_mem_reported,
+	       boot_proto_name(bi->proto));
+	for (unsigned i = 0; i < bi->nr_mem; i++) {
+		print_range("memmap:   ", &bi->mem[i]);
+		if (bi->mem[i].type == MEM_RAM) {
+			ram += bi->mem[i].size;
+			if (bi->mem[i].addr >= LAYOUT_4G)
+				ram_high += bi->mem[i].size;
+		}
+	}
+	printf("memmap: RAM %lu KiB in total, %lu KiB above 4 GiB\n", ram >> 10, ram_high >> 10);
+
+	CHECK(bi->nr_mem > 0, "the loader passed a memory map");
+	CHECK(bi->nr_mem_reported <= BOOT_MEM_MAX, "%u entries fit the %u the guest keeps",
+	      bi->nr_mem_reported, BOOT_MEM_MAX);
+	bad = first_bad_entry(bi);
+	CHECK(bad < 0, "entries are non-empty, sorted and do not overlap (first bad: %d)", bad);
+	CHECK(ram_covers(bi, 0, 0x1000), "RAM at address 0");
+	CHECK(ram_covers(bi, LAYOUT_KERNEL, (uintptr_t)__image_end - img_lo),
+	      "RAM at 1 MiB holds the guest image (0x%lx-0x%lx)", img_lo,
+	      (uint64_t)(uintptr_t)__image_end - 1);
+
+	if (have_mem) {
+		/* RAM the layout takes away: the legacy hole and FSEG zone below
+		 * 1 MiB, the HIGH loader zone at the top of low RAM. */
+		uint64_t hidden = LAYOUT_FSEG_END - LAYOUT_LOWMEM_END + LAYOUT_HIGH_ZONE_SIZE;
+		CHECK(ram <= mem && ram + hidden >= mem,
+		      "RAM total %lu KiB is expect_mem=%lu KiB less at most %lu KiB of holes",
+		      ram >> 10, mem >> 10, hidden >> 10);
+		if (mem > LAYOUT_MMIO_HOLE)
+			CHECK(ram_covers(bi, LAYOUT_4G, mem - LAYOUT_MMIO_HOLE),
+			      "RAM above 3 GiB continues at 4 GiB (%lu MiB)",
+			      (uint64_t)(mem - LAYOUT_MMIO_HOLE) >> 20);
+		if (!strcmp(mode, "exact"))
+			check_exact(bi, mem);
+	} else if (!strcmp(mode, "exact")) {
+		fail(GUEST_EXIT_USAGE, "memmap=exact needs expect_mem=SIZE");
+	}
+
+	for (unsigned i = 0; i < bi->nr_mem; i++)
+		if (bi->mem[i].type == MEM_RAM)
+			probe_range(&bi->mem[i]);
+}

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * reset, reset-triple: the VM resets and boots the guest again, with RAM
+ * kept (as on QEMU and real hardware). The first boot leaves a marker in
+ * RAM outside the image and resets; the next boot finds it, clears it and
+ * passes. A VM that does not reset fails the first boot after a timeout; one
+ * that wipes RAM or loops through resets never passes.
+ */
+#include "guest-images/testguest/boot.h"
+#include "guest-images/testguest/cpu.h"
+#include "guest-images/testguest/guest.h"
+#include "guest-images/testguest/scenarios.h"
+
+/* Above the guest image and the low boot structures, below the 32 MiB
+ * smallest VM, far from the loader zones at the top of low RAM. */
+#define RESET_MARKER_ADDR 0x3FF000ull
+#define RESET_MAGIC 0x52534554544d5654ull /* "TVMTTESR" */
+#define RESET_WAIT_MS 3000
+#define I8042_COMMAND 0x64
+#define I8042_PULSE_RESET 0xFE /* pulse output line 0: CPU reset */
+
+struct reset_marker {
+	uint64_t magic;
+	uint64_t tag; /* which scenario wrote it */
+	uint64_t boots;
+	uint64_t check; /* ~(magic ^ tag ^ boots) */
+};
+
+static volatile struct reset_marker *marker(const struct boot_info *bi)
+{
+	int in_ram = 0;
+
+	for (unsigned i = 0; i < bi->nr_mem; i++) {
+		const struct mem_range *m = &bi->mem[i];
+		if (m->type == MEM_RAM && RESET_MARKER_ADDR >= m->addr &&
+		    RESET_MARKER_ADDR + sizeof(struct reset_marker) <= m->addr + m->size)
+			in_ram = 1;
+	}
+	if (!in_ram)
+		fail(GUEST_EXIT_BOOT, "reset marker address 0x%llx is not RAM in the memory map",
+		     RESET_MARKER_ADDR);
+	return (volatile struct reset_marker *)(uintptr_t)RESET_MARKER_ADDR;
+}
+
+static uint64_t tag_of(const char *name)
+{
+	uint64_t h = 1469598103934665603ull; /* FNV-1a */
+
+	while (*name)
+		h = (h ^ (uint8_t)*name++) * 1099511628211ull;
+	return h;
+}
+
+/* Returns on the second boot (marker found and cleared); resets on the
+ * first. */
+static void reset_once(const struct boot_info *bi, const char *name, const char *how,
+		       void (*trigger)(void))
+{
+	volatile struct reset_marker *m = marker(bi);
+	uint64_t tag = tag_of(name);
+
+	if (m->magic == RESET_MAGIC && m->check == ~(m->magic ^ m->tag ^ m->boots)) {
+		uint64_t boots = m->boots, mtag = m->tag;
+		m->magic = 0;
+		m->check = 0;
+		printf("reset: marker found at 0x%llx after %lu boot(s); cleared\n", RESET_MARKER_ADDR,
+		       boots);
+		CHECK(mtag == tag, "the marker was left by %s", name);
+		CHECK(boots == 1, "exactly one reset happened before this boot (%lu)", boots);
+		return;
+	}
+	m->magic = RESET_MAGIC;
+	m->tag = tag;
+	m->boots = 1;
+	m->check = ~(RESET_MAGIC ^ tag ^ 1);
+	printf("reset: first boot; marker written at 0x%llx; resetting via %s\n", RESET_MARKER_ADDR,
+	       how);
+	trigger();
+	delay_us(RESET_WAIT_MS * 1000ull);
+	fail(GUEST_EXIT_STUCK, "still running %u ms after the reset via %s", RESET_WAIT_MS, how);
+}
+
+static void trigger_i8042(void)
+{
+	outb(I8042_COMMAND, I8042_PULSE_RESET);
+}
+
+static void trigger_triple_fault(void)
+{
+	/* #UD with an empty IDT: #GP, then #DF, then shutdown (SDM Vol. 3A
+	 * §6.15, interrupt 8). int3 would not do: this host's CPL0 emulator
+	 * rejects it. */
+	cpu_load_empty_idt();
+	__asm__ volatile("ud2");
+}
+
+void scn_reset(const struct boot_info *bi)
+{
+	reset_once(bi, "reset", "the i8042 (0xFE to port 0x64)", trigger_i8042);
+}
+
+void scn_reset_triple(const struct boot_info *bi)
+{
+	reset_once(bi, "reset-triple", "a triple fault", trigger_triple_fault);
+}

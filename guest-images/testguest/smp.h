@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: MIT */
+/* Starting the application processors (smp.c). */
+#ifndef TESTGUEST_SMP_H
+#define TESTGUEST_SMP_H
+
+#include <stdint.h>
+
+/*
+ * Copy the trampoline to TRAMPOLINE_BASE and broadcast INIT-SIPI-SIPI to
+ * all other CPUs; wait up to timeout_ms for `expected` APs to report from
+ * long mode, then a little longer for any surplus. Returns how many APs
+ * reported (negative: the LAPIC cannot be used, message printed).
+ */
+int smp_start_aps(unsigned expected, uint64_t timeout_ms);
+
+/* APIC ID the AP in `slot` (0 .. reported - 1) read from its LAPIC. */
+unsigned smp_ap_apic_id(unsigned slot);
+
+#endif

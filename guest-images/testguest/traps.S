@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Interrupt entry stubs and the CPL3 round trip.
+ *
+ * Every vector gets a 16-byte stub at trap_stubs + 16 * vector that pushes
+ * a uniform frame (a zero error code where the CPU pushes none; SDM Vol. 3A
+ * §6.13 lists the vectors with one) and calls trap_handler, which reports
+ * and fails the test. Vector 0x80 is the DPL3 gate user code uses to come
+ * back to the kernel.
+ */
+#include "guest-images/testguest/asm.h"
+
+	.text
+	.code64
+
+	.balign 16
+	.globl trap_stubs
+trap_stubs:
+	vec = 0
+	.rept 256
+	.balign 16
+	.if vec == 8 || (vec >= 10 && vec <= 14) || vec == 17 || vec == 21 || vec == 29 || vec == 30
+	.else
+	pushq	$0
+	.endif
+	pushq	$vec
+	jmp	trap_common
+	vec = vec + 1
+	.endr
+
+/* Frame layout: struct trap_frame in cpu.h. The CPU aligned %rsp to 16
+ * before pushing its 5 words; 2 + 15 pushes keep it aligned for the call. */
+trap_common:
+	push	%rax
+	push	%rbx
+	push	%rcx
+	push	%rdx
+	push	%rsi
+	push	%rdi
+	push	%rbp
+	push	%r8
+	push	%r9
+	push	%r10
+	push	%r11
+	push	%r12
+	push	%r13
+	push	%r14
+	push	%r15
+	mov	%rsp, %rdi
+	call	trap_handler
+	ud2
+
+/*
+ * uint64_t user_call(uint64_t (*fn)(uint64_t), uint64_t arg)
+ * Runs fn(arg) at CPL3 on the user stack and returns its result. The kernel
+ * context is parked in user_saved_rsp; user code ends with int $0x80, which
+ * lands on the TSS rsp0 stack and resumes here. Boot CPU only.
+ */
+	.globl user_call
+user_call:
+	push	%rbx
+	push	%rbp
+	push	%r12
+	push	%r13
+	push	%r14
+	push	%r15
+	mov	%rsp, user_saved_rsp(%rip)
+	pushq	$SEL_UDATA + 3		/* SS */
+	pushq	$user_stack_top		/* RSP */
+	pushq	$0x002			/* RFLAGS: IF=0, IOPL=0 */
+	pushq	$SEL_UCODE64 + 3	/* CS */
+	lea	user_entry(%rip), %rax
+	push	%rax			/* RIP */
+	iretq
+
+/* CPL3 from here on: %rdi = fn, %rsi = arg. */
+user_entry:
+	mov	%rdi, %rax
+	mov	%rsi, %rdi
+	call	*%rax
+	mov	%rax, %rdi
+	int	$0x80
+	ud2
+
+	.globl user_return_entry
+user_return_entry:
+	mov	$SEL_DATA, %eax
+	mov	%eax, %ds
+	mov	%eax, %es
+	mov	%eax, %ss
+	mov	%rdi, %rax
+	mov	user_saved_rsp(%rip), %rsp
+	pop	%r15
+	pop	%r14
+	pop	%r13
+	pop	%r12
+	pop	%rbp
+	pop	%rbx
+	ret
+
+	.bss
+	.balign 8
+user_saved_rsp:
+	.quad	0
+
+	.section .noinit, "aw", @nobits
+	.balign 16
+user_stack:
+	.skip	STACK_SIZE
+user_stack_top:
+	.balign 16
+	.globl rsp0_stack_top
+rsp0_stack:
+	.skip	STACK_SIZE
+rsp0_stack_top:
+
+	.section .note.GNU-stack, "", @progbits
