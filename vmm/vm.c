@@ -105,6 +105,14 @@ static int map_ram(struct vm *vm, struct errbuf *err)
 	return 0;
 }
 
+static void log_e820(const struct e820_map *m)
+{
+	for (unsigned i = 0; i < m->nr; i++)
+		log_info("e820: 0x%016llx-0x%016llx %s", (unsigned long long)m->e[i].addr,
+			 (unsigned long long)(m->e[i].addr + m->e[i].size - 1),
+			 m->e[i].type == E820_RAM ? "usable" : "reserved");
+}
+
 /* Load the images and put the boot vCPU at its entry: the state of power-on. */
 static int power_on(struct vm *vm, struct errbuf *err)
 {
@@ -165,6 +173,7 @@ int vm_init(struct vm *vm, const struct vm_config *cfg, const struct boot_files 
 	if (r)
 		return r;
 	machine_reset_devices(vm);
+	log_e820(&vm->e820);
 	return power_on(vm, err);
 }
 

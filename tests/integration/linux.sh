@@ -1,0 +1,53 @@
+# The real kernel's first steps: Debian's cloud kernel (make linux-image) under
+# microvm, through both boot paths. On this host a stock kernel only gets
+# through early boot (its CPL0 code is emulated), so the tests watch the
+# serial log for the milestones and then stop the VM.
+
+TIMEOUT_test_linux_bzimage_banner_and_e820=420
+TIMEOUT_test_linux_pvh_banner_and_e820=240
+
+# watch_linux IMAGE SECONDS REGEX...: boot, wait until every REGEX has appeared
+# in the log (or the deadline passes, or microvm exits), then stop it.
+watch_linux() {
+	local image=$1 secs=$2 pid deadline ok re
+	shift 2
+	[ -f "$image" ] || fail "$image missing (make linux-image)"
+	"$MICROVM" run -v --mem 512M --cmdline "console=ttyS0 earlyprintk=serial,ttyS0,115200 loglevel=8" \
+		"$image" </dev/null >"$TMP/out" 2>&1 &
+	pid=$!
+	deadline=$(($(date +%s) + secs))
+	while :; do
+		ok=1
+		for re in "$@"; do
+			grep -Eaq -- "$re" "$TMP/out" || { ok=0; break; }
+		done
+		[ $ok = 1 ] && break
+		kill -0 $pid 2>/dev/null || break
+		[ "$(date +%s)" -ge $deadline ] && break
+		sleep 1
+	done
+	kill -TERM $pid 2>/dev/null
+	wait $pid 2>/dev/null
+	[ $ok = 1 ] || { tail -n 30 "$TMP/out"; fail "after ${secs}s the log lacks /$re/"; }
+}
+
+# The e820 map Linux printed must be the one microvm built (logged with -v).
+compare_e820() {
+	grep -a 'BIOS-e820: \[mem' "$TMP/out" |
+		sed -E 's/.*\[mem 0x0*([0-9a-f]+)-0x0*([0-9a-f]+)\] (usable|reserved).*/\1 \2 \3/' >"$TMP/linux.map"
+	grep -a '^microvm: e820: ' "$TMP/out" |
+		sed -E 's/^microvm: e820: 0x0*([0-9a-f]+)-0x0*([0-9a-f]+) (usable|reserved).*/\1 \2 \3/' >"$TMP/ours.map"
+	[ -s "$TMP/ours.map" ] || fail "microvm did not log its e820 map"
+	[ -s "$TMP/linux.map" ] || fail "Linux did not print a BIOS-e820 map"
+	diff -u "$TMP/ours.map" "$TMP/linux.map" || fail "Linux's e820 differs from microvm's"
+}
+
+test_linux_bzimage_banner_and_e820() {
+	watch_linux "$LINUX_DIR/vmlinuz" 400 'Linux version [0-9]' 'BIOS-e820: \[mem .*\] reserved'
+	compare_e820
+}
+
+test_linux_pvh_banner_and_e820() {
+	watch_linux "$LINUX_DIR/vmlinux" 220 'Linux version [0-9]' 'BIOS-e820: \[mem .*\] reserved'
+	compare_e820
+}
