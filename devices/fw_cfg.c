@@ -16,6 +16,7 @@
 #include "vmm/e820.h"
 #include "vmm/guest_mem.h"
 #include "vmm/log.h"
+#include "vmm/state.h"
 #include "vmm/util.h"
 #include "vmm/vm.h"
 
@@ -538,6 +539,38 @@ static void fwcfg_dev_write(struct device *dev, uint64_t off, unsigned len, uint
 	fwcfg_port_write(dev->priv, off, len, val);
 }
 
+/*
+ * Record "fw_cfg" v1: the selector state only. Item contents are rebuilt by
+ * their owners at start-up (writable ones saved by their owners); any
+ * cur_offset is safe, since every read checks it against the item size.
+ */
+static int fwcfg_dev_save(struct device *dev, struct state_writer *w)
+{
+	struct fwcfg_state st;
+
+	fwcfg_get_state(dev->priv, &st);
+	state_record_begin(w, "fw_cfg", 1);
+	state_put_u16(w, "cur_key", st.cur_key);
+	state_put_u32(w, "cur_offset", st.cur_offset);
+	state_put_u64(w, "dma_addr", st.dma_addr);
+	return state_record_end(w);
+}
+
+static int fwcfg_dev_load(struct device *dev, struct state_reader *r)
+{
+	struct fwcfg_state st;
+	uint32_t version;
+	int rc;
+
+	if ((rc = state_record_open(r, "fw_cfg", 1, &version)) ||
+	    (rc = state_get_u16(r, "cur_key", &st.cur_key)) ||
+	    (rc = state_get_u32(r, "cur_offset", &st.cur_offset)) ||
+	    (rc = state_get_u64(r, "dma_addr", &st.dma_addr)))
+		return rc;
+	fwcfg_set_state(dev->priv, &st);
+	return 0;
+}
+
 const struct device_ops fwcfg_device_ops = {
 	.name = "fw_cfg",
 	.create = fwcfg_dev_create,
@@ -545,4 +578,6 @@ const struct device_ops fwcfg_device_ops = {
 	.reset = fwcfg_dev_reset,
 	.io_read = fwcfg_dev_read,
 	.io_write = fwcfg_dev_write,
+	.save = fwcfg_dev_save,
+	.load = fwcfg_dev_load,
 };

@@ -11,6 +11,7 @@
 #include "vmm/boot.h"
 #include "vmm/e820.h"
 #include "vmm/guest_mem.h"
+#include "vmm/state.h"
 #include "vmm/util.h"
 #include "vmm/vm.h"
 
@@ -495,4 +496,40 @@ Test(fw_cfg, device_ops_register_and_route_ports)
 	fwcfg_device_ops.destroy(&dev);
 	cr_assert_null(vm.fwcfg);
 	bus_free(&vm.pio);
+}
+
+Test(fw_cfg, save_and_load_through_state_records)
+{
+	struct device dev = { .ops = &fwcfg_device_ops, .priv = NULL };
+	struct fwcfg *other = fwcfg_new(&gm);
+	struct state_writer w;
+	struct state_reader r;
+	const uint8_t *data;
+	uint8_t b[2];
+	size_t len;
+
+	cr_assert(other);
+	cr_assert_eq(fwcfg_add_file(fw, "f", "abcd", 4, false, NULL, NULL), 0);
+	cr_assert_eq(fwcfg_add_file(other, "f", "abcd", 4, false, NULL, NULL), 0);
+	port_select(0x20);
+	port_read(b, 1);
+	fwcfg_port_write(fw, FWCFG_OFF_DMA_HIGH, 4, __builtin_bswap32(0x12));
+
+	dev.priv = fw;
+	state_writer_init(&w);
+	cr_assert_eq(fwcfg_device_ops.save(&dev, &w), 0);
+	data = state_writer_data(&w, &len);
+	cr_assert(data);
+	cr_assert_eq(state_reader_init(&r, data, len), 0);
+	dev.priv = other;
+	cr_assert_eq(fwcfg_device_ops.load(&dev, &r), 0);
+	b[0] = fwcfg_read_byte(other);
+	cr_assert_eq(b[0], 'b', "the restored device continues where the saved one was");
+	{
+		struct fwcfg_state st;
+		fwcfg_get_state(other, &st);
+		cr_assert_eq(st.dma_addr, 0x12ULL << 32);
+	}
+	state_writer_free(&w);
+	fwcfg_free(other);
 }
