@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The boot CPU's TSS (rsp0 for CPL3 -> CPL0) and the IDT: every vector
- * reports and fails, except 0x80, the DPL3 gate back from user mode.
+ * The boot CPU's TSS (rsp0 for exceptions at CPL3) and the IDT: every
+ * vector reports and fails, except the #UD at user_exit_ud2 that ends a
+ * user_call (see traps.S for why it is an exception).
  */
 #include "guest-images/testguest/cpu.h"
 
@@ -39,13 +40,13 @@ struct table_ptr {
 _Static_assert(sizeof(struct table_ptr) == 10, "lgdt/lidt operand is 10 bytes");
 
 #define GATE_INTR_DPL0 0x8E
-#define GATE_INTR_DPL3 0xEE
 #define TSS_AVAILABLE 0x89 /* present, type 9 */
-#define USER_RETURN_VECTOR 0x80
+#define VEC_UD 6
 
 extern uint64_t gdt[GDT_ENTRIES];
 extern const char trap_stubs[];
-extern const char user_return_entry[];
+extern const char user_exit_ud2[];
+NORETURN void user_resume(uint64_t result);
 extern char rsp0_stack_top[];
 
 static struct tss64 tss;
@@ -98,9 +99,9 @@ void cpu_init(void)
 {
 	for (unsigned v = 0; v < ARRAY_SIZE(idt); v++)
 		set_gate(v, (uintptr_t)trap_stubs + 16 * v, GATE_INTR_DPL0);
-	set_gate(USER_RETURN_VECTOR, (uintptr_t)user_return_entry, GATE_INTR_DPL3);
 	load_idt();
 	install_tss();
+
 }
 
 void cpu_init_ap(void)
@@ -121,6 +122,8 @@ void trap_handler(struct trap_frame *f)
 	uint64_t cr2;
 	const char *name = "";
 
+	if (f->vector == VEC_UD && f->rip == (uintptr_t)user_exit_ud2 && (f->cs & 3) == 3)
+		user_resume(f->rdi);
 	__asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
 	if (f->vector < ARRAY_SIZE(exception_names) && exception_names[f->vector])
 		name = exception_names[f->vector];

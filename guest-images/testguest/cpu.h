@@ -57,8 +57,8 @@ static inline uint64_t rdtsc(void)
 
 /* ---- time (time.c) ---- */
 
-/* TSC ticks per millisecond: measured against PIT channel 2 on first use;
- * an assumed upper bound when no PIT answers (then waits run long, never
+/* TSC ticks per millisecond: from kvmclock or the PIT on first use; an
+ * assumed upper bound when neither answers (then waits run long, never
  * short). */
 uint64_t tsc_per_ms(void);
 int tsc_is_measured(void);

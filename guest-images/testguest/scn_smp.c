@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * smp: every vCPU the VM was given comes up. The count comes from cpus=N
- * on the command line, else from the ACPI MADT; the boot CPU starts the
- * others with INIT/SIPI and checks each reported, with distinct APIC IDs.
+ * on the command line, else from the ACPI MADT, else from CPUID leaf 1
+ * (EBX[23:16], logical processors per package: right for a one-socket VM);
+ * the boot CPU starts the others with INIT/SIPI and checks that each
+ * reported, with distinct APIC IDs.
  */
 #include "guest-images/testguest/acpi.h"
 #include "guest-images/testguest/asm.h"
@@ -13,24 +15,34 @@
 #include "guest-images/testguest/smp.h"
 
 #define AP_TIMEOUT_MS 10000 /* real mode to long mode runs emulated here */
+#define CPUID_1_EDX_HTT (1u << 28)
+
+static uint64_t expected_cpus(const struct boot_info *bi)
+{
+	uint64_t cpus;
+	uint32_t r[4];
+	int madt;
+
+	if (cmdline_size(bi, "cpus", &cpus))
+		return cpus;
+	madt = acpi_madt_cpus(acpi_find_rsdp(bi));
+	if (madt >= 0) {
+		printf("smp: the MADT lists %d enabled CPUs\n", madt);
+		return (uint64_t)madt;
+	}
+	cpuid(1, 0, r);
+	cpus = r[3] & CPUID_1_EDX_HTT ? (r[1] >> 16) & 0xFF : 1;
+	printf("smp: no cpus=N, no MADT: CPUID.1 says %lu logical processors\n", cpus);
+	return cpus;
+}
 
 void scn_smp(const struct boot_info *bi)
 {
-	uint64_t cpus = 0;
+	uint64_t cpus = expected_cpus(bi);
 	unsigned bsp = lapic_id(), aps;
-	uint32_t r[4];
 	int n;
 
-	cpuid(1, 0, r);
-	if (!cmdline_size(bi, "cpus", &cpus)) {
-		int madt = acpi_madt_cpus(acpi_find_rsdp(bi));
-		if (madt < 0)
-			fail(GUEST_EXIT_USAGE, "smp: no cpus=N on the command line and no ACPI MADT");
-		cpus = (uint64_t)madt;
-		printf("smp: the MADT lists %d enabled CPUs\n", madt);
-	}
-	printf("smp: boot CPU APIC ID %u; CPUID.1 EBX[23:16] = %u; expecting %lu CPUs\n", bsp,
-	       (r[1] >> 16) & 0xFF, cpus);
+	printf("smp: boot CPU APIC ID %u; expecting %lu CPUs\n", bsp, cpus);
 	CHECK(cpus >= 1 && cpus <= MAX_CPUS, "expected CPU count %lu is within 1..%u", cpus, MAX_CPUS);
 	if (cpus == 1) {
 		printf("smp: nothing to start\n");

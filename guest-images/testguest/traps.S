@@ -5,8 +5,13 @@
  * Every vector gets a 16-byte stub at trap_stubs + 16 * vector that pushes
  * a uniform frame (a zero error code where the CPU pushes none; SDM Vol. 3A
  * §6.13 lists the vectors with one) and calls trap_handler, which reports
- * and fails the test. Vector 0x80 is the DPL3 gate user code uses to come
- * back to the kernel.
+ * and fails the test.
+ *
+ * User code comes back with an exception: UD2 at user_exit_ud2, which
+ * trap_handler recognises and turns into user_resume. On this host's PVM
+ * (paravirtualised KVM) neither usual way works: INT 0x80 at CPL3 never
+ * reaches the guest IDT (execution continues after it), and SYSCALL jumps
+ * to LSTAR but stays at CPL3. Exceptions at CPL3 are delivered everywhere.
  */
 #include "guest-images/testguest/asm.h"
 
@@ -53,8 +58,8 @@ trap_common:
 /*
  * uint64_t user_call(uint64_t (*fn)(uint64_t), uint64_t arg)
  * Runs fn(arg) at CPL3 on the user stack and returns its result. The kernel
- * context is parked in user_saved_rsp; user code ends with int $0x80, which
- * lands on the TSS rsp0 stack and resumes here. Boot CPU only.
+ * context is parked in user_saved_rsp; user code ends with UD2 (result in
+ * %rdi), taken on the TSS rsp0 stack. Boot CPU only.
  */
 	.globl user_call
 user_call:
@@ -79,11 +84,14 @@ user_entry:
 	mov	%rsi, %rdi
 	call	*%rax
 	mov	%rax, %rdi
-	int	$0x80
+	.globl user_exit_ud2
+user_exit_ud2:
 	ud2
 
-	.globl user_return_entry
-user_return_entry:
+/* void user_resume(uint64_t result): back into user_call's caller, from
+ * trap_handler; the exception frame on the rsp0 stack is dropped. */
+	.globl user_resume
+user_resume:
 	mov	$SEL_DATA, %eax
 	mov	%eax, %ds
 	mov	%eax, %es
