@@ -116,7 +116,7 @@ integration: all
 	tests/integration/run.sh
 
 check: deps
-	$(MAKE) all $(B)/unit-tests
+	$(MAKE) all $(B)/unit-tests linux-image
 	tests/run-all.sh
 
 bench: all

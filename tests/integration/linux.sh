@@ -38,6 +38,11 @@ compare_e820() {
 	grep -a '^microvm: e820: ' "$TMP/out" |
 		sed -E 's/^microvm: e820: 0x0*([0-9a-f]+)-0x0*([0-9a-f]+) (usable|reserved).*/\1 \2 \3/' >"$TMP/ours.map"
 	[ -s "$TMP/ours.map" ] || fail "microvm did not log its e820 map"
+	# Linux's PVH entry adds the ISA range 0xA0000-0xFFFFF as reserved to the
+	# memmap it receives (init_pvh_bootparams), which swallows our FSEG entry.
+	if [ "${1:-}" = pvh ]; then
+		sed -i 's/^e0000 fffff reserved$/a0000 fffff reserved/' "$TMP/ours.map"
+	fi
 	[ -s "$TMP/linux.map" ] || fail "Linux did not print a BIOS-e820 map"
 	diff -u "$TMP/ours.map" "$TMP/linux.map" || fail "Linux's e820 differs from microvm's"
 }
@@ -49,5 +54,5 @@ test_linux_bzimage_banner_and_e820() {
 
 test_linux_pvh_banner_and_e820() {
 	watch_linux "$LINUX_DIR/vmlinux" 220 'Linux version [0-9]' 'BIOS-e820: \[mem .*\] reserved'
-	compare_e820
+	compare_e820 pvh
 }
