@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "devices/debug_exit.h"
+#include "devices/fw_cfg.h"
+#include "devices/fw_status.h"
 #include "devices/i8042.h"
 #include "devices/serial.h"
 #include "vmm/vm.h"
@@ -26,6 +28,8 @@ static bool want_debug_exit(const struct vm_config *cfg)
 }
 
 static const struct machine_slot machine[] = {
+	{ &fwcfg_device_ops, NULL },	   /* 0x510..0x51B, first: others add files */
+	{ &fw_status_ops, NULL },	   /* 0x50C: the firmware reports failures */
 	{ &serial_ops, NULL },		   /* COM1 0x3F8, IRQ 4: the console */
 	{ &i8042_ops, NULL },		   /* 0x60/0x64: reset via 0xFE */
 	{ &debug_exit_ops, want_debug_exit }, /* 0x501: test guests' exit status */

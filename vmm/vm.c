@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "devices/serial.h"
+#include "vmm/firmware.h"
 #include "vmm/kvm.h"
 #include "vmm/layout.h"
 #include "vmm/log.h"
@@ -113,10 +114,9 @@ static void log_e820(const struct e820_map *m)
 			 m->e[i].type == E820_RAM ? "usable" : "reserved");
 }
 
-/* Load the images and put the boot vCPU at its entry: the state of power-on. */
+/* Load the images and start the boot vCPU in the firmware: the state of power-on. */
 static int power_on(struct vm *vm, struct errbuf *err)
 {
-	uint32_t esi = 0, ebx = 0;
 	int r;
 
 	r = boot_write_gdt(&vm->mem);
@@ -125,11 +125,7 @@ static int power_on(struct vm *vm, struct errbuf *err)
 	r = boot_load(&vm->files, &vm->mem, &vm->e820, &vm->image, err);
 	if (r)
 		return r;
-	if (vm->image.proto == BOOT_LINUX)
-		esi = vm->image.boot_struct;
-	else
-		ebx = vm->image.boot_struct;
-	return vcpu_set_entry_state(&vm->vcpus[0], vm->image.entry, esi, ebx, err);
+	return firmware_power_on(vm, err);
 }
 
 int vm_init(struct vm *vm, const struct vm_config *cfg, const struct boot_files *files,
