@@ -22,5 +22,7 @@ void scn_cpl3(const struct boot_info *bi);
 void scn_smp(const struct boot_info *bi);
 void scn_reset(const struct boot_info *bi);
 void scn_reset_triple(const struct boot_info *bi);
+void scn_selftest(const struct boot_info *bi);
+void scn_trap(const struct boot_info *bi);
 
 #endif

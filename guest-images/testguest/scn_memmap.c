@@ -198,11 +198,11 @@ void scn_memmap(const struct boot_info *bi)
 	CHECK(bi->nr_mem_reported <= BOOT_MEM_MAX, "%u entries fit the %u the guest keeps",
 	      bi->nr_mem_reported, BOOT_MEM_MAX);
 	bad = first_bad_entry(bi->mem, bi->nr_mem);
+	if (bad >= 0)
+		printf("memmap: %s: entry %d is empty, out of order or overlapping\n",
+		       strict ? "error" : "note", bad);
 	if (strict)
-		CHECK(bad < 0, "entries are non-empty, sorted and do not overlap (first bad: %d)",
-		      bad);
-	else if (bad >= 0)
-		printf("memmap: note: entry %d is empty, out of order or overlapping\n", bad);
+		CHECK(bad < 0, "entries are non-empty, sorted and do not overlap");
 	nsorted = sorted_copy(bi, sorted);
 	bad = first_bad_entry(sorted, nsorted);
 	CHECK(bad < 0, "%u non-empty entries, sorted by address, do not overlap", nsorted);
