@@ -13,6 +13,8 @@
 #include "devices/fw_cfg.h"
 #include "devices/fw_status.h"
 #include "devices/i8042.h"
+#include "devices/pvpanic.h"
+#include "devices/vmcoreinfo.h"
 #include "devices/serial.h"
 #include "vmm/vm.h"
 
@@ -27,12 +29,19 @@ static bool want_debug_exit(const struct vm_config *cfg)
 	return cfg->debug_exit;
 }
 
+static bool want_vmcoreinfo(const struct vm_config *cfg)
+{
+	return cfg->vmcoreinfo;
+}
+
 static const struct machine_slot machine[] = {
 	{ &fwcfg_device_ops, NULL },	   /* 0x510..0x51B, first: others add files */
 	{ &fw_status_ops, NULL },	   /* 0x50C: the firmware reports failures */
 	{ &serial_ops, NULL },		   /* COM1 0x3F8, IRQ 4: the console */
 	{ &i8042_ops, NULL },		   /* 0x60/0x64: reset via 0xFE */
 	{ &debug_exit_ops, want_debug_exit }, /* 0x501: test guests' exit status */
+	{ &pvpanic_ops, NULL },		   /* 0x505: the guest reports panics */
+	{ &vmcoreinfo_ops, want_vmcoreinfo }, /* fw_cfg files + SSDT: where the note is */
 };
 
 int machine_create_devices(struct vm *vm, struct errbuf *err)

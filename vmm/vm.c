@@ -27,6 +27,7 @@
 #include "vmm/layout.h"
 #include "vmm/log.h"
 #include "vmm/machine.h"
+#include "vmm/panic.h"
 #include "vmm/term.h"
 #include "vmm/vcpu.h"
 
@@ -323,6 +324,7 @@ static void run_until_request(struct vm *vm, struct console *con, int sig_fd)
 int vm_run(struct vm *vm)
 {
 	struct console con = { 0 };
+	bool paused = false;
 	struct errbuf err;
 	sigset_t set;
 	int sig_fd;
@@ -337,7 +339,9 @@ int vm_run(struct vm *vm)
 		console_help();
 
 	for (;;) {
-		for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		int req;
+
+		for (unsigned i = 0; i < vm->nr_vcpus && !paused; i++) {
 			int r = vcpu_start(&vm->vcpus[i]);
 			if (r) {
 				log_err("vCPU %u: cannot start its thread: %s", i, strerror(-r));
@@ -347,8 +351,23 @@ int vm_run(struct vm *vm)
 		}
 		run_until_request(vm, &con, sig_fd);
 		vcpus_stop(vm);
-		if (atomic_load(&vm->request) != VM_REQ_RESET)
+		req = atomic_load(&vm->request);
+		if (req == VM_REQ_EXIT)
 			break;
+		if (req == VM_REQ_PANIC) {
+			enum panic_next next = panic_handle(vm);
+			if (next == PANIC_NEXT_EXIT) {
+				atomic_store(&vm->exit_status, EXIT_GUEST_PANIC);
+				break;
+			}
+			if (next != PANIC_NEXT_RESET) {
+				paused = next == PANIC_NEXT_PAUSE;
+				if (paused)
+					log_warn("the VM is paused after the panic; Ctrl-A x or SIGTERM ends microvm");
+				atomic_store(&vm->request, VM_RUN);
+				continue;
+			}
+		}
 		if (vm->cfg.no_reboot) {
 			log_info("guest reset with --no-reboot: exiting");
 			atomic_store(&vm->exit_status, EXIT_POWEROFF);

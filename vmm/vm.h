@@ -63,7 +63,8 @@ struct vcpu {
 enum vm_request {
 	VM_RUN = 0,
 	VM_REQ_RESET = 1,
-	VM_REQ_EXIT = 2,
+	VM_REQ_PANIC = 2, /* pvpanic: run the --on-panic policy */
+	VM_REQ_EXIT = 3,
 };
 
 struct vm {
@@ -100,6 +101,7 @@ struct vm {
 	_Atomic int exit_status;
 	int wake_fd; /* eventfd the main loop polls for requests */
 	uint64_t resets;
+	uint64_t panics;
 };
 
 /* Set up everything (KVM, RAM, devices, images) from cfg and files; -errno + message. */
