@@ -7,11 +7,10 @@
 # the ELF's PT_LOAD bytes behind a small real-mode setup (bzimage/setup.S),
 # put together by the host tool bzimage/mkbzimage.c.
 
-# This fragment is included before the top Makefile's first rule: keep
-# `make` with no target building `all`.
-ifeq ($(.DEFAULT_GOAL),)
+# The fragments are included before the top Makefile's `all:` rule, so
+# the first rule of a fragment would become the default goal; `make` with
+# no target must build `all`, as the Makefile's header says.
 .DEFAULT_GOAL := all
-endif
 
 TG_SRC := guest-images/testguest
 TG_BZ  := guest-images/bzimage

@@ -49,4 +49,35 @@
 #define AP_STACK_SIZE 4096
 #define MAX_CPUS 32
 
+#ifdef __ASSEMBLER__
+/* Point every data segment register at selector \sel (through %eax). */
+.macro LOAD_DATA_SEGMENTS sel
+	mov	$\sel, %eax
+	mov	%eax, %ds
+	mov	%eax, %es
+	mov	%eax, %ss
+	mov	%eax, %fs
+	mov	%eax, %gs
+.endm
+
+/* From 32-bit protected mode to long mode on the page tables at pml4
+ * (SDM Vol. 3A §10.8.5: PAE, CR3, EFER.LME, then CR0.PG), then a far jump
+ * to the 64-bit code at \target. Clobbers %eax, %ecx, %edx. */
+.macro ENTER_LONG_MODE target
+	mov	%cr4, %eax
+	or	$CR4_PAE, %eax
+	mov	%eax, %cr4
+	mov	$pml4, %eax
+	mov	%eax, %cr3
+	mov	$MSR_EFER, %ecx
+	rdmsr
+	or	$EFER_LME, %eax
+	wrmsr
+	mov	%cr0, %eax
+	or	$CR0_PG + CR0_PE, %eax
+	mov	%eax, %cr0
+	ljmp	$SEL_CODE64, $\target
+.endm
+#endif
+
 #endif

@@ -37,12 +37,7 @@ pvh_entry32:
 entry32_common:
 	lgdt	gdt_ptr
 	ljmp	$SEL_CODE32, $1f
-1:	mov	$SEL_DATA, %eax
-	mov	%eax, %ds
-	mov	%eax, %es
-	mov	%eax, %ss
-	mov	%eax, %fs
-	mov	%eax, %gs
+1:	LOAD_DATA_SEGMENTS SEL_DATA
 	mov	$boot_stack_top, %esp
 
 	/* PML4 and PDPT start empty. */
@@ -74,29 +69,11 @@ entry32_common:
 	cmp	$2048, %ecx
 	jne	3b
 
-	/* SDM Vol. 3A §10.8.5: PAE, CR3, EFER.LME, then CR0.PG. */
-	mov	%cr4, %eax
-	or	$CR4_PAE, %eax
-	mov	%eax, %cr4
-	mov	$pml4, %eax
-	mov	%eax, %cr3
-	mov	$MSR_EFER, %ecx
-	rdmsr
-	or	$EFER_LME, %eax
-	wrmsr
-	mov	%cr0, %eax
-	or	$CR0_PG + CR0_PE, %eax
-	mov	%eax, %cr0
-	ljmp	$SEL_CODE64, $long_entry
+	ENTER_LONG_MODE long_entry
 
 	.code64
 long_entry:
-	mov	$SEL_DATA, %eax
-	mov	%eax, %ds
-	mov	%eax, %es
-	mov	%eax, %ss
-	mov	%eax, %fs
-	mov	%eax, %gs
+	LOAD_DATA_SEGMENTS SEL_DATA
 	mov	$boot_stack_top, %esp
 
 	/* A bzImage loader does not clear .bss (Linux clears its own). */

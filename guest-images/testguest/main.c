@@ -64,4 +64,6 @@ void scn_hello(const struct boot_info *bi)
 {
 	printf("microvm test guest: hello\n");
 	printf("command line: %s\n", bi->cmdline);
+	printf("memory map: %u entries; RSDP: 0x%lx; initrd: 0x%lx, %lu bytes\n",
+	       bi->nr_mem_reported, bi->rsdp, bi->initrd_addr, bi->initrd_size);
 }

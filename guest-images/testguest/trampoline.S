@@ -27,23 +27,8 @@ trampoline_start:
 
 	.code32
 tr_pm32:
-	mov	$SEL_DATA, %eax
-	mov	%eax, %ds
-	mov	%eax, %es
-	mov	%eax, %ss
-	mov	%cr4, %eax
-	or	$CR4_PAE, %eax
-	mov	%eax, %cr4
-	mov	$pml4, %eax
-	mov	%eax, %cr3
-	mov	$MSR_EFER, %ecx
-	rdmsr
-	or	$EFER_LME, %eax
-	wrmsr
-	mov	%cr0, %eax
-	or	$CR0_PG + CR0_PE, %eax
-	mov	%eax, %cr0
-	ljmp	$SEL_CODE64, $TR(tr_lm64)
+	LOAD_DATA_SEGMENTS SEL_DATA
+	ENTER_LONG_MODE TR(tr_lm64)
 
 	.code64
 tr_lm64:
@@ -61,10 +46,7 @@ trampoline_end:
 	.text
 	.code64
 ap_entry64:
-	mov	$SEL_DATA, %eax
-	mov	%eax, %ds
-	mov	%eax, %es
-	mov	%eax, %ss
+	LOAD_DATA_SEGMENTS SEL_DATA
 	mov	$1, %eax
 	lock xadd %eax, ap_next_slot(%rip)
 	cmp	$MAX_CPUS - 1, %eax
