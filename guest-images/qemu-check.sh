@@ -7,20 +7,22 @@
 # their documented codes. The same table, run with microvm instead of
 # QEMU, is the peer check.
 #
-#   guest-images/qemu-check.sh        (after make)
+#   guest-images/qemu-check.sh              (after make)
+#   guest-images/qemu-check.sh -V microvm   the same table through build/microvm
 #
 # Exit status 0 when every case ends as expected.
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
 run=$here/qemu-run.sh
-pass=0 bad=0
+pass=0 bad=0 vmm=qemu
+[ "${1:-}" = -V ] && vmm=${2:-qemu}
 
 # expect STATUS IMAGE [qemu-run options] SCENARIO [KEY=VALUE ...]
 expect() {
 	want=$1
 	shift
-	out=$("$run" -k "$@" 2>&1)
+	out=$("$run" -V "$vmm" -k "$@" 2>&1)
 	got=$?
 	if [ "$got" = "$want" ]; then
 		pass=$((pass + 1))
@@ -55,10 +57,16 @@ for img in elf bzimage; do
 	# smp: only 1 of 2 APs can report: check 3, after the 10 s wait.
 	expect 7 $img -c 2 smp cpus=3
 done
-# The bzImage's real-mode setup: BIOS e820 and the 16-bit entry (SeaBIOS).
-expect $PASS bzimage -M pc hello
-expect $PASS bzimage -M pc memmap
-expect $PASS bzimage -M pc reset
+if [ "$vmm" = qemu ]; then
+	# The bzImage's real-mode setup: BIOS e820, the 16-bit entry (SeaBIOS).
+	expect $PASS bzimage -M pc hello
+	expect $PASS bzimage -M pc memmap
+	expect $PASS bzimage -M pc reset
+else
+	# microvm builds exactly the layout of shared/DESIGN.md §3.
+	expect $PASS elf memmap memmap=exact
+	expect $PASS bzimage -m 5G memmap memmap=exact
+fi
 
-echo "qemu-check: $pass as expected, $bad not"
+echo "qemu-check ($vmm): $pass as expected, $bad not"
 [ "$bad" = 0 ]

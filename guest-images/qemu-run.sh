@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 #
 # qemu-run.sh — boot one test-guest scenario under QEMU, the peer microvm is
-# checked against, and report how it ended.
+# checked against, and report how it ended. With -V microvm the same run
+# goes through build/microvm instead, so both verdicts can be compared.
 #
 #   guest-images/qemu-run.sh [options] SCENARIO [KEY=VALUE ...]
 #
@@ -10,6 +11,7 @@
 #   -m SIZE    guest RAM (default 256M); also passes expect_mem=SIZE
 #   -c N       vCPUs (default 1); with N > 1 also passes cpus=N
 #   -M NAME    QEMU machine: microvm (default) or pc
+#   -V VMM     qemu (default) or microvm
 #   -t SECS    give up after SECS seconds (default 60)
 #   -q         print only the verdict line, not the guest's console
 #
@@ -28,19 +30,20 @@ set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
-image=elf mem=256M cpus=1 machine=microvm secs=60 quiet=0
+image=elf mem=256M cpus=1 machine=microvm vmm=qemu secs=60 quiet=0
 
 usage() {
-	sed -n '4,28p' "$0" | sed 's/^# \{0,1\}//' >&2
+	awk 'NR > 3 && !/^#/ { exit } NR > 3 { sub(/^# ?/, ""); print }' "$0" >&2
 	exit 2
 }
 
-while getopts k:m:c:M:t:qh opt; do
+while getopts k:m:c:M:V:t:qh opt; do
 	case $opt in
 	k) image=$OPTARG ;;
 	m) mem=$OPTARG ;;
 	c) cpus=$OPTARG ;;
 	M) machine=$OPTARG ;;
+	V) vmm=$OPTARG ;;
 	t) secs=$OPTARG ;;
 	q) quiet=1 ;;
 	*) usage ;;
@@ -66,20 +69,33 @@ cmdline="test=$scenario"
 cmdline="$cmdline expect_mem=$mem"
 [ "$cpus" -gt 1 ] && cmdline="$cmdline cpus=$cpus"
 
-set -- -M "$machine" -accel kvm -cpu qemu64,-cx16 -m "$mem" -smp "$cpus" \
-	-nographic -device isa-debug-exit,iobase=0x501,iosize=2
-[ "$machine" = microvm ] && set -- "$@" -device i8042
 case $scenario in
-reset*) ;;
-*) set -- "$@" -no-reboot ;;
+reset*) reboot=1 ;;
+*) reboot=0 ;;
+esac
+case $vmm in
+qemu)
+	set -- qemu-system-x86_64 -M "$machine" -accel kvm -cpu qemu64,-cx16 -m "$mem" \
+		-smp "$cpus" -nographic -device isa-debug-exit,iobase=0x501,iosize=2
+	[ "$machine" = microvm ] && set -- "$@" -device i8042
+	[ $reboot = 1 ] || set -- "$@" -no-reboot
+	set -- "$@" -kernel "$kernel" -append "$cmdline"
+	where=$machine
+	;;
+microvm)
+	set -- "$root/build/microvm" run --debug-exit --mem "$mem" --cpus "$cpus"
+	[ $reboot = 1 ] || set -- "$@" --no-reboot
+	set -- "$@" --cmdline "$cmdline" "$kernel"
+	where=microvm-vmm
+	;;
+*) usage ;;
 esac
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 # Serial output goes to stdout; QEMU's warnings (e.g. about CPUID features
-# this host lacks) go to the log only.
-timeout "$secs" qemu-system-x86_64 "$@" -kernel "$kernel" -append "$cmdline" \
-	</dev/null >"$log" 2>&1
+# this host lacks) are dropped.
+timeout "$secs" "$@" </dev/null >"$log" 2>&1
 status=$?
 [ "$quiet" = 1 ] || grep -v '^qemu-system-x86_64: warning:' "$log"
 
@@ -88,7 +104,7 @@ case $status in
 	if grep -q 'testguest: exit code 0 (pass)' "$log"; then
 		verdict=pass
 	else
-		verdict="QEMU failed (status 1 without the guest's pass line)"
+		verdict="$vmm failed (status 1 without the guest's pass line)"
 		status=2
 	fi
 	;;
@@ -98,9 +114,9 @@ case $status in
 	if [ $((status % 2)) = 1 ]; then
 		verdict="fail: guest exit code $((status >> 1))"
 	else
-		verdict="QEMU ended with status $status"
+		verdict="$vmm ended with status $status"
 	fi
 	;;
 esac
-echo "qemu-run: $(basename "$kernel") $cmdline on $machine: status $status ($verdict)"
+echo "qemu-run: $(basename "$kernel") $cmdline on $where: status $status ($verdict)"
 exit "$status"
