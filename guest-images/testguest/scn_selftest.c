@@ -59,13 +59,11 @@ static void selftest_parse(void)
 
 static void selftest_cmdline(void)
 {
+	static const char line[] = "  ab=1 a  long=0123456789 e= x=y";
 	static struct boot_info bi;
 	char v[8];
 
-	{
-		const char *line = "  ab=1 a  long=0123456789 e= x=y";
-		memcpy(bi.cmdline, line, strlen(line) + 1);
-	}
+	memcpy(bi.cmdline, line, sizeof(line));
 	CHECK(cmdline_get(&bi, "a", v, sizeof(v)) && !strcmp(v, ""), "a bare key is found, empty");
 	CHECK(cmdline_get(&bi, "ab", v, sizeof(v)) && !strcmp(v, "1"), "ab=1 is found, not taken for a");
 	CHECK(cmdline_get(&bi, "long", v, sizeof(v)) && !strcmp(v, "0123456"),
