@@ -35,6 +35,8 @@ MAIN_SRC  := vmm/main.c
 LIB_SRCS  := $(filter-out $(MAIN_SRC),$(wildcard vmm/*.c devices/*.c acpi/*.c))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 
+.DEFAULT_GOAL := all
+
 # Fragments may add FIRMWARE_HOST_SRCS (firmware logic also built for the host),
 # FIRMWARE_BIN (the image embedded in microvm) and GUEST_IMAGES.
 FIRMWARE_HOST_SRCS :=
