@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "vmm/fileio.h"
+#include "vmm/inspect.h"
 #include "vmm/log.h"
 #include "vmm/options.h"
 #include "vmm/vm.h"
@@ -98,6 +99,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "run"))
 		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(cmd, "inspect"))
+		return inspect_main(argc - 1, argv + 1);
 	log_err("unknown command '%s'; see microvm --help", cmd);
 	return EXIT_VMM_ERROR;
 }
