@@ -117,7 +117,7 @@ int acpi_table_end(struct acpi_tables *t, uint32_t off, struct errbuf *e)
 	memcpy(info->oem_table_id, h + ACPI_HDR_OEM_TABLE_ID, 8);
 	info->offset = off;
 	info->length = len;
-	return loader_add_checksum(t->loader, ACPI_TABLES_FILE, off + ACPI_HDR_CHECKSUM, off, len, e);
+	return acpi_loader_add_checksum(t->loader, ACPI_TABLES_FILE, off + ACPI_HDR_CHECKSUM, off, len, e);
 }
 
 int acpi_table_link(struct acpi_tables *t, uint32_t field_off, uint8_t size, uint32_t target_off,
@@ -133,7 +133,7 @@ int acpi_table_link(struct acpi_tables *t, uint32_t field_off, uint8_t size, uin
 	memset(p, 0, size);
 	for (unsigned i = 0; i < size && i < 4; i++)
 		p[i] = (uint8_t)(target_off >> (8 * i));
-	return loader_add_pointer(t->loader, ACPI_TABLES_FILE, ACPI_TABLES_FILE, field_off, size, e);
+	return acpi_loader_add_pointer(t->loader, ACPI_TABLES_FILE, ACPI_TABLES_FILE, field_off, size, e);
 }
 
 /* §5.2.11.1 DSDT, §5.2.11.2 SSDT: header + definition block. */
@@ -274,7 +274,7 @@ int acpi_add_xsdt(struct acpi_tables *t, const uint32_t *offs, unsigned n, uint3
 }
 
 /* §5.2.5.3 Root System Description Pointer, revision 2 (no RSDT: XSDT only). */
-int acpi_build_rsdp(struct abuf *rsdp, struct loader *l, uint32_t xsdt_off, struct errbuf *e)
+int acpi_build_rsdp(struct abuf *rsdp, struct acpi_loader *l, uint32_t xsdt_off, struct errbuf *e)
 {
 	uint8_t p[ACPI_RSDP_SIZE];
 	int r;
@@ -292,9 +292,9 @@ int acpi_build_rsdp(struct abuf *rsdp, struct loader *l, uint32_t xsdt_off, stru
 		return acpi_oom(e);
 	/* The first checksum covers the ACPI 1.0 part (20 bytes) and comes first:
 	 * the extended checksum covers it too. */
-	if ((r = loader_add_pointer(l, ACPI_RSDP_FILE, ACPI_TABLES_FILE, ACPI_RSDP_XSDT, 8, e)) ||
-	    (r = loader_add_checksum(l, ACPI_RSDP_FILE, ACPI_RSDP_CHECKSUM, 0, 20, e)) ||
-	    (r = loader_add_checksum(l, ACPI_RSDP_FILE, ACPI_RSDP_EXT_CHECKSUM, 0, ACPI_RSDP_SIZE,
+	if ((r = acpi_loader_add_pointer(l, ACPI_RSDP_FILE, ACPI_TABLES_FILE, ACPI_RSDP_XSDT, 8, e)) ||
+	    (r = acpi_loader_add_checksum(l, ACPI_RSDP_FILE, ACPI_RSDP_CHECKSUM, 0, 20, e)) ||
+	    (r = acpi_loader_add_checksum(l, ACPI_RSDP_FILE, ACPI_RSDP_EXT_CHECKSUM, 0, ACPI_RSDP_SIZE,
 				     e)))
 		return r;
 	return 0;

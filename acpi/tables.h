@@ -20,7 +20,7 @@
 
 struct aml;
 struct errbuf;
-struct loader;
+struct acpi_loader;
 
 #define ACPI_TABLES_FILE "etc/acpi/tables"
 #define ACPI_RSDP_FILE "etc/acpi/rsdp"
@@ -97,7 +97,7 @@ struct acpi_tables {
 	struct abuf blob;
 	struct acpi_table_info *info;
 	unsigned nr, cap;
-	struct loader *loader; /* receives the ADD_POINTER and ADD_CHECKSUM commands */
+	struct acpi_loader *loader; /* receives the ADD_POINTER and ADD_CHECKSUM commands */
 };
 
 void acpi_tables_free(struct acpi_tables *t);
@@ -150,7 +150,7 @@ int acpi_add_xsdt(struct acpi_tables *t, const uint32_t *offs, unsigned n, uint3
  * The RSDP (revision 2) into rsdp, which must be empty (it is the whole of
  * ACPI_RSDP_FILE), pointing to the XSDT at xsdt_off of ACPI_TABLES_FILE; adds its ADD_POINTER and both ADD_CHECKSUMs to l.
  */
-int acpi_build_rsdp(struct abuf *rsdp, struct loader *l, uint32_t xsdt_off, struct errbuf *e);
+int acpi_build_rsdp(struct abuf *rsdp, struct acpi_loader *l, uint32_t xsdt_off, struct errbuf *e);
 
 /* 8-bit sum of p[0..len) (a correct table sums to 0). */
 uint8_t acpi_checksum(const uint8_t *p, size_t len);

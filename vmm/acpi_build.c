@@ -30,7 +30,7 @@ struct acpi_ctx {
 	struct aml *dsdt; /* DSDT root term list */
 	struct aml *sb;	  /* contents of Scope (\_SB) in the DSDT */
 	struct acpi_tables tables;
-	struct loader loader;
+	struct acpi_loader loader;
 	struct errbuf *err;
 };
 
@@ -98,21 +98,21 @@ int acpi_ctx_patch_offset(struct acpi_ctx *ctx, uint32_t table_off, const struct
 	return 0;
 }
 
-int acpi_ctx_allocate(struct acpi_ctx *ctx, const char *file, uint32_t align, enum loader_zone zone)
+int acpi_ctx_allocate(struct acpi_ctx *ctx, const char *file, uint32_t align, enum acpi_loader_zone zone)
 {
-	return loader_allocate(&ctx->loader, file, align, zone, ctx->err);
+	return acpi_loader_allocate(&ctx->loader, file, align, zone, ctx->err);
 }
 
 int acpi_ctx_add_pointer(struct acpi_ctx *ctx, const char *dest, const char *src, uint32_t offset,
 			 uint8_t size)
 {
-	return loader_add_pointer(&ctx->loader, dest, src, offset, size, ctx->err);
+	return acpi_loader_add_pointer(&ctx->loader, dest, src, offset, size, ctx->err);
 }
 
 int acpi_ctx_write_pointer(struct acpi_ctx *ctx, const char *dest, const char *src,
 			   uint32_t dst_offset, uint32_t src_offset, uint8_t size)
 {
-	return loader_write_pointer(&ctx->loader, dest, src, dst_offset, src_offset, size, ctx->err);
+	return acpi_loader_write_pointer(&ctx->loader, dest, src, dst_offset, src_offset, size, ctx->err);
 }
 
 void acpi_blobs_free(struct acpi_blobs *b)
@@ -201,9 +201,9 @@ static int acpi_build_ctx(struct acpi_ctx *ctx, const struct acpi_build_cfg *cfg
 	int r;
 
 	/* The firmware loads the tables high (below the MMIO hole) and the RSDP in the F segment. */
-	if ((r = loader_allocate(&ctx->loader, ACPI_TABLES_FILE, ACPI_TABLES_ALIGN, LOADER_ZONE_HIGH,
+	if ((r = acpi_loader_allocate(&ctx->loader, ACPI_TABLES_FILE, ACPI_TABLES_ALIGN, ACPI_LOADER_ZONE_HIGH,
 				 ctx->err)) ||
-	    (r = loader_allocate(&ctx->loader, ACPI_RSDP_FILE, ACPI_RSDP_ALIGN, LOADER_ZONE_FSEG,
+	    (r = acpi_loader_allocate(&ctx->loader, ACPI_RSDP_FILE, ACPI_RSDP_ALIGN, ACPI_LOADER_ZONE_FSEG,
 				 ctx->err)))
 		return r;
 	ctx->dsdt = aml_body(a);
@@ -244,7 +244,7 @@ int acpi_build(const struct acpi_build_cfg *cfg, struct acpi_blobs *out, struct 
 	if (r)
 		goto out;
 	if (ctx.tables.blob.oom || rsdp.oom ||
-	    loader_serialize(&ctx.loader, &out->loader, &out->loader_len)) {
+	    acpi_loader_serialize(&ctx.loader, &out->loader, &out->acpi_loader_len)) {
 		r = errf(ctx.err, -ENOMEM, "ACPI: out of memory");
 		goto out;
 	}
@@ -258,7 +258,7 @@ out:
 		acpi_blobs_free(out);
 	abuf_free(&rsdp);
 	acpi_tables_free(&ctx.tables);
-	loader_free(&ctx.loader);
+	acpi_loader_free(&ctx.loader);
 	aml_arena_free(ctx.arena);
 	return r;
 }
@@ -340,6 +340,6 @@ int acpi_build_write_dir(const struct acpi_blobs *b, const char *dir, struct err
 		if (r)
 			return r;
 	}
-	r = acpi_write_file(dir, "table-loader.bin", b->loader, b->loader_len, e);
+	r = acpi_write_file(dir, "table-loader.bin", b->loader, b->acpi_loader_len, e);
 	return r ? r : acpi_write_file(dir, "rsdp.bin", b->rsdp, b->rsdp_len, e);
 }

@@ -42,7 +42,7 @@ struct acpi_blobs {
 	uint8_t *rsdp; /* "etc/acpi/rsdp" */
 	size_t rsdp_len;
 	uint8_t *loader; /* "etc/table-loader" */
-	size_t loader_len;
+	size_t acpi_loader_len;
 	struct acpi_table_info *info; /* every table inside tables, in blob order */
 	unsigned nr_info;
 };
@@ -86,7 +86,7 @@ int acpi_ctx_patch_offset(struct acpi_ctx *ctx, uint32_t table_off, const struct
 
 /* Extra loader commands (acpi/loader.h); they are ordered ALLOCATEs first in the blob. */
 int acpi_ctx_allocate(struct acpi_ctx *ctx, const char *file, uint32_t align,
-		      enum loader_zone zone);
+		      enum acpi_loader_zone zone);
 int acpi_ctx_add_pointer(struct acpi_ctx *ctx, const char *dest, const char *src,
 			 uint32_t offset, uint8_t size);
 int acpi_ctx_write_pointer(struct acpi_ctx *ctx, const char *dest, const char *src,
