@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "acpi/aml_devices.h"
 #include "firmware/boot_abi.h"
+#include "vmm/acpi_build.h"
 #include "vmm/boot.h"
 #include "vmm/e820.h"
 #include "vmm/guest_mem.h"
@@ -539,6 +541,13 @@ static void fwcfg_dev_write(struct device *dev, uint64_t off, unsigned len, uint
 	fwcfg_port_write(dev->priv, off, len, val);
 }
 
+/* Device (FWCF), _HID "QEMU0002": the only way Linux's qemu_fw_cfg driver finds us. */
+static int fwcfg_dev_acpi(struct device *dev, struct acpi_ctx *ctx)
+{
+	acpi_ctx_append_sb(ctx, acpi_aml_fwcfg(acpi_ctx_arena(ctx), FWCFG_PORT_BASE, FWCFG_PORT_LEN));
+	return 0;
+}
+
 /*
  * Record "fw_cfg" v1: the selector state only. Item contents are rebuilt by
  * their owners at start-up (writable ones saved by their owners); any
@@ -580,4 +589,5 @@ const struct device_ops fwcfg_device_ops = {
 	.io_write = fwcfg_dev_write,
 	.save = fwcfg_dev_save,
 	.load = fwcfg_dev_load,
+	.acpi = fwcfg_dev_acpi,
 };

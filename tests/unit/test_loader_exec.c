@@ -9,11 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "devices/acpi_pm.h"
 #include "devices/fw_cfg.h"
 #include "firmware/boot_abi.h"
 #include "firmware/fw_info.h"
 #include "firmware/loader_exec.h"
+#include "vmm/acpi_build.h"
 #include "vmm/boot.h"
+#include "vmm/device.h"
 #include "vmm/e820.h"
 #include "vmm/guest_mem.h"
 #include "vmm/layout.h"
@@ -307,6 +310,67 @@ Test(loader_exec, unknown_commands_are_skipped_and_reported)
 	cr_assert_eq(skipped[0], 0);
 	cr_assert_eq(skipped[1], 11);
 	cr_assert_eq(loader_find_rsdp(&ldr), LAYOUT_FSEG);
+}
+
+/* An ACPI table at addr, inside the HIGH zone, with a correct checksum; returns its length. */
+static uint32_t check_table(uint64_t addr, const char *sig)
+{
+	uint32_t len;
+
+	cr_assert(addr >= HIGH_START && addr + 36 <= HIGH_END, "%s at 0x%llx", sig,
+		  (unsigned long long)addr);
+	cr_assert_arr_eq(ram + addr, sig, 4);
+	len = get_le32(ram + addr + 4);
+	cr_assert(len >= 36 && addr + len <= HIGH_END);
+	cr_assert_eq(sum8(ram + addr, len), 0, "%s checksum", sig);
+	return len;
+}
+
+/* The real thing: what vmm/acpi_build.c produces, run by the firmware's executor. */
+Test(loader_exec, runs_the_acpi_build_output)
+{
+	struct device devs[1] = { { .ops = &fwcfg_device_ops } };
+	struct acpi_build_cfg cfg = {
+		.nr_cpus = 2,
+		.devices = devs,
+		.nr_devices = 1,
+		.sleep_control_port = ACPI_PM_SLEEP_CONTROL,
+		.sleep_status_port = ACPI_PM_SLEEP_STATUS,
+		.reset_port = ACPI_PM_RESET,
+		.reset_value = ACPI_PM_RESET_VALUE,
+	};
+	struct acpi_blobs b;
+	struct errbuf err = { { 0 } };
+	uint64_t rsdp, xsdt, fadt = 0, dsdt;
+	uint32_t xlen, dlen;
+	bool madt = false;
+
+	cr_assert_eq(acpi_build(&cfg, &b, &err), 0, "%s", err.msg);
+	add_file("etc/acpi/tables", b.tables, (uint32_t)b.tables_len, false);
+	add_file("etc/acpi/rsdp", b.rsdp, (uint32_t)b.rsdp_len, false);
+	cr_assert_eq(loader_run(&ldr, b.loader, (uint32_t)b.acpi_loader_len), 0, "command %u: %s",
+		     ldr.err_index, loader_strerror(ldr.err));
+	cr_assert_eq(nr_skipped, 0);
+
+	rsdp = loader_find_rsdp(&ldr);
+	cr_assert_eq(rsdp, LAYOUT_FSEG);
+	xsdt = get_le64(ram + rsdp + 24);
+	xlen = check_table(xsdt, "XSDT");
+	cr_assert_eq((xlen - 36) % 8, 0);
+	for (uint32_t off = 36; off < xlen; off += 8) {
+		uint64_t t = get_le64(ram + xsdt + off);
+		cr_assert(t >= HIGH_START && t + 4 <= HIGH_END);
+		if (memcmp(ram + t, "FACP", 4) == 0)
+			fadt = t;
+		if (memcmp(ram + t, "APIC", 4) == 0)
+			madt = true;
+		check_table(t, (const char *)ram + t);
+	}
+	cr_assert(fadt && madt, "XSDT lists the FADT and the MADT");
+	dsdt = get_le64(ram + fadt + 140); /* X_DSDT */
+	dlen = check_table(dsdt, "DSDT");
+	cr_assert(memmem(ram + dsdt, dlen, "QEMU0002", 8), "the fw_cfg device is in the DSDT");
+	acpi_blobs_free(&b);
 }
 
 /* Run a blob expected to fail at command index idx with error e (naming file, if any). */
