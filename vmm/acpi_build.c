@@ -244,7 +244,7 @@ int acpi_build(const struct acpi_build_cfg *cfg, struct acpi_blobs *out, struct 
 	if (r)
 		goto out;
 	if (ctx.tables.blob.oom || rsdp.oom ||
-	    acpi_loader_serialize(&ctx.loader, &out->loader, &out->acpi_loader_len)) {
+	    acpi_loader_serialize(&ctx.loader, &out->loader, &out->loader_len)) {
 		r = errf(ctx.err, -ENOMEM, "ACPI: out of memory");
 		goto out;
 	}
@@ -340,6 +340,6 @@ int acpi_build_write_dir(const struct acpi_blobs *b, const char *dir, struct err
 		if (r)
 			return r;
 	}
-	r = acpi_write_file(dir, "table-loader.bin", b->loader, b->acpi_loader_len, e);
+	r = acpi_write_file(dir, "table-loader.bin", b->loader, b->loader_len, e);
 	return r ? r : acpi_write_file(dir, "rsdp.bin", b->rsdp, b->rsdp_len, e);
 }
