@@ -16,6 +16,14 @@
 #include "vmm/util.h"
 #include "vmm/vmcoreinfo_note.h"
 
+/*
+ * Zero gaps up to this size between data are written, not left as holes:
+ * scattered 4 KiB holes cost one write each and leave a file of tens of
+ * thousands of extents that is slow to write, read and delete (measured in
+ * docs/performance.md), while the space they would save is small.
+ */
+#define DUMP_MERGE_GAP (16 * 1024)
+
 /* Name collisions (two dumps in one second from one process) get -2, -3, ... up to this. */
 #define DUMP_NAME_TRIES 100
 /* "/microvm-core-YYYYmmdd-HHMMSS-PID-N.elf" and its NUL fit in this. */
@@ -28,9 +36,11 @@ struct dump_file {
 	char tmpname[96]; /* "" for O_TMPFILE */
 };
 
+/* The one-line progress report on a terminal. */
 struct progress {
-	bool on;
-	uint64_t total, done;
+	bool on;     /* stderr is a terminal and the caller did not ask for quiet */
+	bool shown;  /* a line is on screen, so a later message needs a newline first */
+	uint64_t total;
 	uint64_t t0, last;
 };
 
@@ -51,23 +61,29 @@ static void progress_update(struct progress *pg, uint64_t done)
 {
 	uint64_t t;
 
-	pg->done = done;
 	if (!pg->on)
 		return;
 	t = now_ns();
 	if (t - pg->last < 100000000ULL) /* at most ten updates a second */
 		return;
 	pg->last = t;
+	pg->shown = true;
 	fprintf(stderr, "\rmicrovm: dump: %3u%% %7.0f MB/s", (unsigned)(done * 100 / pg->total),
 		mb_per_s(done, t - pg->t0));
 }
 
-static void progress_end(struct progress *pg, uint64_t ns)
+/* The summary line on success; on failure just end the line so the error starts clean. */
+static void progress_end(struct progress *pg, bool ok, uint64_t ns)
 {
-	if (pg->on)
+	const char *nl = log_crlf ? "\r\n" : "\n";
+
+	if (!pg->on)
+		return;
+	if (ok)
 		fprintf(stderr, "\rmicrovm: dump: 100%% %" PRIu64 " MiB in %.2f s (%.0f MB/s)%s",
-			pg->total >> 20, (double)ns / 1e9, mb_per_s(pg->total, ns),
-			log_crlf ? "\r\n" : "\n");
+			pg->total >> 20, (double)ns / 1e9, mb_per_s(pg->total, ns), nl);
+	else if (pg->shown)
+		fputs(nl, stderr);
 }
 
 /*
@@ -90,12 +106,15 @@ static bool page_is_zero(const uint8_t *p, size_t n)
 
 /*
  * Write one range's non-zero pages, coalesced into runs of at most
- * DUMP_IO_CHUNK; zero pages stay holes in the (ftruncate'd) file.
+ * DUMP_IO_CHUNK; zero pages stay holes in the (ftruncate'd) file, except
+ * gaps of at most DUMP_MERGE_GAP bytes between data, which are written with
+ * the data around them (see DUMP_MERGE_GAP).
  */
 static int range_write(struct dump_io *io, const struct dump_range *r, uint64_t off,
 		       struct progress *pg, uint64_t *zero)
 {
-	uint64_t run_start = 0, run_len = 0;
+	uint64_t run_start = 0, run_end = 0; /* [start, end) of the open run; end = its last data */
+	bool run = false;
 	int ret = 0;
 
 	for (uint64_t pos = 0; pos < r->size && !ret; pos += DUMP_PAGE) {
@@ -105,22 +124,21 @@ static int range_write(struct dump_io *io, const struct dump_range *r, uint64_t 
 			progress_update(pg, off + pos);
 		if (page_is_zero(r->host + pos, n)) {
 			*zero += n;
-		} else if (run_len && run_len < DUMP_IO_CHUNK) {
-			run_len += n;
-			continue;
-		} else {
-			if (run_len)
-				ret = dump_io_write(io, r->host + run_start, run_len, off + run_start);
-			run_start = pos;
-			run_len = n;
 			continue;
 		}
-		if (run_len)
-			ret = dump_io_write(io, r->host + run_start, run_len, off + run_start);
-		run_len = 0;
+		if (run && pos - run_end <= DUMP_MERGE_GAP && pos + n - run_start <= DUMP_IO_CHUNK) {
+			*zero -= pos - run_end; /* the gap is written after all */
+			run_end = pos + n;
+			continue;
+		}
+		if (run)
+			ret = dump_io_write(io, r->host + run_start, run_end - run_start, off + run_start);
+		run = true;
+		run_start = pos;
+		run_end = pos + n;
 	}
-	if (!ret && run_len)
-		ret = dump_io_write(io, r->host + run_start, run_len, off + run_start);
+	if (!ret && run)
+		ret = dump_io_write(io, r->host + run_start, run_end - run_start, off + run_start);
 	return ret;
 }
 
@@ -245,46 +263,79 @@ static const struct dump_range *ranges_of(const struct dump_source *src,
 	return own;
 }
 
+/*
+ * O_DIRECT: guest memory goes to the disk without a copy into the page cache
+ * (a dump of a large guest would otherwise evict the host's cache), with
+ * several writes in flight. It needs page-aligned buffers, offsets and
+ * lengths: the layout gives aligned offsets, KVM memory is page-aligned, and
+ * anything else (or a file system that refuses, like older tmpfs) keeps
+ * buffered writes.
+ */
+static bool direct_ok(int fd, const struct dump_range *r, size_t nr)
+{
+	int fl = fcntl(fd, F_GETFL);
+	bool ok = fl >= 0;
+
+	for (size_t i = 0; i < nr && ok; i++)
+		ok = (uintptr_t)r[i].host % DUMP_PAGE == 0 && r[i].size % DUMP_PAGE == 0;
+	if (!ok)
+		return false;
+	return fcntl(fd, F_SETFL, fl | O_DIRECT) == 0;
+}
+
+static void direct_off(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl >= 0 && (fl & O_DIRECT))
+		fcntl(fd, F_SETFL, fl & ~O_DIRECT);
+}
+
 /* Build the headers and notes and write everything to f->fd. */
 static int dump_body(const struct dump_source *src, const struct dump_range *r, size_t nr,
-		     unsigned flags, struct dump_file *f, struct dump_stats *st, struct errbuf *err)
+		     const uint8_t *vmci, size_t vmci_size, unsigned flags, struct dump_file *f,
+		     struct progress *pg, struct dump_stats *st, struct errbuf *err)
 {
-	struct progress pg = { .on = !(flags & DUMP_F_QUIET) && isatty(STDERR_FILENO) };
-	size_t vmci_size;
-	const uint8_t *vmci = vmci_lookup(src, &vmci_size);
 	uint64_t notes_size = dump_notes_size(src->nr_vcpus, vmci_size), off;
 	struct dump_layout l;
 	struct dump_io io;
+	uint64_t head_alloc;
 	uint8_t *head;
+	bool direct;
 	int ret, fin;
 
 	if (dump_layout_plan(&l, r, nr, notes_size))
 		return errf(err, -EOVERFLOW, "dump: %zu memory ranges do not fit an ELF file", nr);
-	head = malloc(l.head_size + notes_size);
+	/* Page-aligned and zero-padded to data_off, so O_DIRECT can write it whole. */
+	head_alloc = align_up(l.data_off + notes_size, DUMP_PAGE);
+	head = aligned_alloc(DUMP_PAGE, head_alloc);
 	if (!head)
 		return errf(err, -ENOMEM, "dump: out of memory for %" PRIu64 " bytes of headers",
 			    l.head_size);
-	/* Notes are built past the head, then copied into place by dump_head_build(). */
-	dump_notes_build(head + l.head_size, src->vcpus, src->nr_vcpus, vmci, vmci_size);
-	dump_head_build(head, &l, r, head + l.head_size);
+	memset(head, 0, head_alloc);
+	/* Notes are built past data_off (never written), then copied into place. */
+	dump_notes_build(head + l.data_off, src->vcpus, src->nr_vcpus, vmci, vmci_size);
+	dump_head_build(head, &l, r, head + l.data_off);
 	st->vmcoreinfo = vmci != NULL;
 	st->file_size = l.file_size;
+	st->zero_skipped = 0;
 
 	/* The full apparent size first: everything not written stays a hole. */
-	if (ftruncate(f->fd, (off_t)l.file_size) < 0) {
+	if (ftruncate(f->fd, 0) < 0 || ftruncate(f->fd, (off_t)l.file_size) < 0) {
 		ret = errf(err, -errno, "dump: cannot size the core to %" PRIu64 " bytes: %s",
 			   l.file_size, strerror(errno));
 		free(head);
 		return ret;
 	}
 	dump_io_init(&io, f->fd, !(flags & DUMP_F_NO_URING));
+	direct = io.uring && !(flags & DUMP_F_NO_DIRECT) && direct_ok(f->fd, r, nr);
 	st->uring = io.uring;
-	pg.total = l.file_size;
-	pg.t0 = pg.last = now_ns();
-	ret = dump_io_write(&io, head, l.head_size, 0);
+	st->direct = direct;
+	pg->total = l.file_size;
+	ret = dump_io_write(&io, head, direct ? l.data_off : l.head_size, 0);
 	off = l.data_off;
 	for (size_t i = 0; i < nr && !ret; i++) {
-		ret = range_write(&io, &r[i], off, &pg, &st->zero_skipped);
+		ret = range_write(&io, &r[i], off, pg, &st->zero_skipped);
 		off = dump_next_offset(off, r[i].size);
 	}
 	fin = dump_io_finish(&io);
@@ -292,7 +343,7 @@ static int dump_body(const struct dump_source *src, const struct dump_range *r, 
 	free(head);
 	if (ret)
 		return errf(err, ret, "dump: write failed: %s", strerror(-ret));
-	st->data_written = io.written - l.head_size;
+	st->data_written = io.written - (direct ? l.data_off : l.head_size);
 	if (fsync(f->fd) < 0)
 		return errf(err, -errno, "dump: fsync failed: %s", strerror(errno));
 	return 0;
@@ -305,7 +356,11 @@ int dump_write_opts(const struct dump_source *src, const char *dir, unsigned fla
 	struct dump_stats local;
 	struct dump_file f;
 	const struct dump_range *r;
+	const uint8_t *vmci;
+	size_t vmci_size;
 	uint64_t t0 = now_ns();
+	struct progress pg = { .on = !(flags & DUMP_F_QUIET) && isatty(STDERR_FILENO),
+			       .t0 = t0, .last = t0 };
 	size_t nr;
 	int ret;
 
@@ -323,16 +378,18 @@ int dump_write_opts(const struct dump_source *src, const char *dir, unsigned fla
 	ret = file_open(&f, dir, flags, err);
 	if (ret)
 		return ret;
-	ret = dump_body(src, r, nr, flags, &f, st, err);
+	vmci = vmci_lookup(src, &vmci_size);
+	ret = dump_body(src, r, nr, vmci, vmci_size, flags, &f, &pg, st, err);
+	if (ret == -EINVAL && st->direct) {
+		/* A file system took O_DIRECT and then refused the writes: go through the cache. */
+		direct_off(f.fd);
+		ret = dump_body(src, r, nr, vmci, vmci_size, flags | DUMP_F_NO_DIRECT, &f, &pg, st, err);
+	}
 	if (!ret)
 		ret = file_publish(&f, dir, path_out, path_len, err);
 	file_discard(&f);
 	st->nsec = now_ns() - t0;
-	if (!ret) {
-		struct progress pg = { .on = !(flags & DUMP_F_QUIET) && isatty(STDERR_FILENO),
-				       .total = st->file_size };
-		progress_end(&pg, st->nsec);
-	}
+	progress_end(&pg, ret == 0, st->nsec);
 	return ret;
 }
 

@@ -3,8 +3,9 @@
  * The ELF core dumper (shared/DESIGN.md §10, docs/dump.md). The caller pauses
  * the VM, collects each vCPU's registers and calls dump_write(): guest RAM
  * goes from its mapping straight to a temporary file in large io_uring
- * writes, all-zero pages become holes, and the file appears under its final
- * name only once complete and fsync'd. No KVM calls here: unit tests feed it
+ * writes (O_DIRECT where the file system allows), all-zero pages become
+ * holes, and the file appears under its final name only once complete and
+ * fsync'd. No KVM calls here: unit tests feed it
  * a guest_mem built from malloc'd buffers.
  */
 #ifndef MICROVM_DUMP_H
@@ -33,6 +34,7 @@ struct dump_source {
 #define DUMP_F_NO_URING (1u << 0)   /* plain pwrite(2): the benchmark baseline */
 #define DUMP_F_NO_TMPFILE (1u << 1) /* NAME.tmp + link instead of O_TMPFILE */
 #define DUMP_F_QUIET (1u << 2)	    /* no progress line even when stderr is a terminal */
+#define DUMP_F_NO_DIRECT (1u << 3)  /* through the page cache even where O_DIRECT works */
 
 /* What a dump cost, for the caller's summary and the benchmark. */
 struct dump_stats {
@@ -41,6 +43,7 @@ struct dump_stats {
 	uint64_t zero_skipped;	/* bytes of memory left as holes */
 	uint64_t nsec;		/* wall time including fsync */
 	bool uring;		/* io_uring was used */
+	bool direct;		/* O_DIRECT was used */
 	bool vmcoreinfo;	/* the guest's note is in the dump */
 };
 

@@ -33,19 +33,39 @@ static int pwrite_all(int fd, const uint8_t *p, uint64_t len, uint64_t off)
 	return 0;
 }
 
-static int submit(struct dump_io *io, unsigned slot)
+/*
+ * Hand the prepared writes to the kernel. If that fails they can never
+ * complete: the ring is marked broken and nobody waits for them.
+ */
+static int flush(struct dump_io *io)
+{
+	int ret;
+
+	if (!io->queued)
+		return 0;
+	do
+		ret = io_uring_submit(&io->ring);
+	while (ret == -EINTR);
+	if (ret < 0) {
+		io->broken = true;
+		return ret;
+	}
+	io->queued = 0;
+	return 0;
+}
+
+/* Prepare the slot's write; submission happens in batches (one syscall for several writes). */
+static int prep(struct dump_io *io, unsigned slot)
 {
 	struct dump_io_req *r = &io->req[slot];
 	struct io_uring_sqe *sqe = io_uring_get_sqe(&io->ring);
-	int ret;
 
-	/* Depth == ring size and one sqe per busy slot, so a free sqe always exists. */
-	if (!sqe)
-		return -EBUSY;
+	/* The SQ has DUMP_IO_DEPTH entries and at most that many slots are busy. */
+	assert(sqe);
 	io_uring_prep_write(sqe, io->fd, r->p, r->len, r->off);
 	io_uring_sqe_set_data64(sqe, slot);
-	ret = io_uring_submit(&io->ring);
-	return ret < 0 ? ret : 0;
+	io->queued++;
+	return io->queued >= DUMP_IO_BATCH ? flush(io) : 0;
 }
 
 static void release(struct dump_io *io, unsigned slot)
@@ -55,9 +75,9 @@ static void release(struct dump_io *io, unsigned slot)
 }
 
 /*
- * Reap one completion: 0, or the write's -errno. A short write is
- * resubmitted for the rest. Every call either frees a slot or makes
- * progress, so draining loops end.
+ * Wait for one completion: 0, or the write's -errno. A short write is
+ * resubmitted for the rest. Every call frees a slot, makes progress, or
+ * marks the ring broken, so draining loops end.
  */
 static int reap_one(struct dump_io *io)
 {
@@ -66,14 +86,14 @@ static int reap_one(struct dump_io *io)
 	unsigned slot;
 	int ret, res;
 
+	ret = flush(io);
+	if (ret)
+		return ret;
 	do
 		ret = io_uring_wait_cqe(&io->ring, &cqe);
 	while (ret == -EINTR);
 	if (ret < 0) {
-		/* The ring itself failed: nothing more will complete. */
-		for (slot = 0; slot < DUMP_IO_DEPTH; slot++)
-			io->req[slot].busy = false;
-		io->inflight = 0;
+		io->broken = true;
 		return ret;
 	}
 	slot = (unsigned)io_uring_cqe_get_data64(cqe);
@@ -86,10 +106,8 @@ static int reap_one(struct dump_io *io)
 		r->off += (uint64_t)res;
 		r->len -= (uint32_t)res;
 		io->written += (uint64_t)res;
-		ret = submit(io, slot);
-		if (ret)
-			release(io, slot);
-		return ret;
+		ret = prep(io, slot);
+		return ret ? ret : flush(io);
 	}
 	release(io, slot);
 	if (res < 0)
@@ -114,10 +132,7 @@ static int queue_chunk(struct dump_io *io, const uint8_t *p, uint32_t len, uint6
 		;
 	io->req[slot] = (struct dump_io_req){ .p = p, .off = off, .len = len, .busy = true };
 	io->inflight++;
-	ret = submit(io, slot);
-	if (ret)
-		release(io, slot);
-	return ret;
+	return prep(io, slot);
 }
 
 int dump_io_write(struct dump_io *io, const void *buf, uint64_t len, uint64_t off)
@@ -146,15 +161,17 @@ int dump_io_write(struct dump_io *io, const void *buf, uint64_t len, uint64_t of
 
 int dump_io_finish(struct dump_io *io)
 {
-	if (io->uring) {
-		while (io->inflight) {
-			int ret = reap_one(io);
-			/* Keep reaping after an error: the kernel still owns the buffers. */
-			if (ret && !io->error)
-				io->error = ret;
-		}
-		io_uring_queue_exit(&io->ring);
-		io->uring = false;
+	if (!io->uring)
+		return io->error;
+	/* Keep reaping after a write error: the kernel still owns the buffers. */
+	while (io->inflight && !io->broken) {
+		int ret = reap_one(io);
+
+		if (ret && !io->error)
+			io->error = ret;
 	}
+	/* A broken ring is torn down here; the kernel cancels what it still holds. */
+	io_uring_queue_exit(&io->ring);
+	io->uring = false;
 	return io->error;
 }

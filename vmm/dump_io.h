@@ -13,7 +13,8 @@
 
 #include <liburing.h>
 
-#define DUMP_IO_DEPTH 8		       /* writes in flight */
+#define DUMP_IO_DEPTH 32		 /* writes in flight */
+#define DUMP_IO_BATCH 8			 /* writes handed to the kernel per io_uring_enter */
 #define DUMP_IO_CHUNK (4u * 1024 * 1024) /* largest single write */
 
 struct dump_io_req {
@@ -28,7 +29,9 @@ struct dump_io {
 	bool uring;
 	struct io_uring ring;
 	struct dump_io_req req[DUMP_IO_DEPTH];
-	unsigned inflight;
+	unsigned inflight;	/* busy slots: prepared or submitted */
+	unsigned queued;	/* prepared, not yet submitted */
+	bool broken;		/* submission or waiting failed: nothing more completes */
 	int error;		/* first failure, -errno; sticky */
 	uint64_t written;
 };

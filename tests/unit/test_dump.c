@@ -368,6 +368,63 @@ Test(dump, pwrite_and_plain_tmp_match_uring)
 	fake_fini(&g);
 }
 
+/* Ranges that are not whole pages: buffered writes, the partial page kept, the next range aligned. */
+Test(dump, unaligned_ranges)
+{
+	struct fake_guest g;
+	struct dump_range r[2];
+	struct dump_stats st;
+	char path[256];
+	struct core c;
+
+	fake_init(&g);
+	r[0] = (struct dump_range){ 0x1000, 3 * 4096 + 100, g.low + 4096 };
+	r[1] = (struct dump_range){ 0x100000, 5, g.low + 100 * 4096 + 1 };
+	g.src.ranges = r;
+	g.src.nr_ranges = 2;
+	dump_ok(&g, 0, &st, path, sizeof(path));
+	cr_assert(!st.direct, "O_DIRECT needs whole pages");
+	core_read(&c, path);
+	cr_assert_eq(c.phnum, 3);
+	for (unsigned i = 0; i < 2; i++) {
+		Elf64_Phdr ph = core_ph(&c, 1 + i);
+		cr_assert_eq(ph.p_filesz, r[i].size);
+		cr_assert_eq(ph.p_offset % 4096, 0);
+		cr_assert_eq(memcmp(c.b + ph.p_offset, r[i].host, r[i].size), 0, "range %u", i);
+	}
+	cr_assert_eq(c.len, core_ph(&c, 2).p_offset + 5);
+	core_free(&c);
+	fake_fini(&g);
+}
+
+/* Zero gaps of up to 16 KiB between data are written with it; longer ones stay holes. */
+Test(dump, small_gaps_merge)
+{
+	struct fake_guest g;
+	struct dump_range r;
+	struct dump_stats st;
+	char path[256];
+	struct core c;
+	uint8_t *mem = aligned_alloc(4096, 64 * 4096);
+
+	fake_init(&g);
+	memset(mem, 0, 64 * 4096);
+	mem[0] = 1;	    /* page 0 */
+	mem[5 * 4096] = 2;  /* gap of 4 pages: merged */
+	mem[11 * 4096] = 3; /* gap of 5 pages: a hole */
+	r = (struct dump_range){ 0, 64 * 4096, mem };
+	g.src.ranges = &r;
+	g.src.nr_ranges = 1;
+	dump_ok(&g, 0, &st, path, sizeof(path));
+	cr_assert_eq(st.data_written, 7 * 4096, "pages 0-5 and 11");
+	cr_assert_eq(st.zero_skipped, 57 * 4096);
+	core_read(&c, path);
+	cr_assert_eq(memcmp(c.b + core_ph(&c, 1).p_offset, mem, 64 * 4096), 0);
+	core_free(&c);
+	free(mem);
+	fake_fini(&g);
+}
+
 Test(dump, bad_vmcoreinfo_is_left_out)
 {
 	struct fake_guest g;

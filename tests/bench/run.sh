@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Dump throughput benchmark (`make bench`; results and how to read them:
+# docs/performance.md). Builds tests/bench/dump_bench against build/libmicrovm.a
+# and dumps fake guests of BENCH_MEM_MIB (default 1024) with 0%, 10%, 50% and
+# 100% of their pages holding data, through io_uring with O_DIRECT, io_uring
+# through the page cache, and pwrite(2).
+# The best of BENCH_REPEAT (default 3) runs counts; each run ends with fsync.
+set -eu
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT"
+MEM=${BENCH_MEM_MIB:-1024}
+REPEAT=${BENCH_REPEAT:-3}
+DIR=${BENCH_DIR:-$ROOT/build/bench-tmp}
+
+make -s build/libmicrovm.a
+mkdir -p build/bench "$DIR"
+${CC:-cc} -std=gnu11 -O2 -g -Wall -Wextra -Werror -I. -D_GNU_SOURCE \
+	tests/bench/dump_bench.c build/libmicrovm.a \
+	$(pkg-config --libs liburing 2>/dev/null || echo -luring) -lpthread \
+	-o build/bench/dump_bench
+
+fs=$(stat -f -c %T "$DIR")
+echo "dump throughput: $MEM MiB guest, best of $REPEAT, into $DIR ($fs), $(nproc) CPUs"
+echo
+echo "| guest      | data | writer            | seconds | guest MB/s | written MB/s |"
+echo "|------------|------|-------------------|---------|------------|--------------|"
+for pct in 0 10 50 100; do
+	build/bench/dump_bench "$DIR" "$MEM" "$pct" "$REPEAT"
+done
+rmdir "$DIR" 2>/dev/null || true
