@@ -51,6 +51,7 @@ struct fwcfg {
 /* Read back from 0x514..0x51B (QEMU's FW_CFG_DMA_SIGNATURE). */
 static const char fwcfg_dma_signature[8] = { 'Q', 'E', 'M', 'U', ' ', 'C', 'F', 'G' };
 
+/* The item behind a key as the guest would select it, or NULL. Non-const result, like strchr. */
 static struct fwcfg_item *item_of(const struct fwcfg *fw, uint16_t key)
 {
 	uint16_t k = key & FWCFG_KEY_ENTRY_MASK;
