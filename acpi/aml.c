@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * AML builder core: arena, node encoding (PkgLength), NameStrings, data
- * objects and the block constructors. Section numbers are ACPI 6.4.
+ * AML builder core: arena, node encoding (PkgLength, integer encoding),
+ * NameStrings and the block constructors. Section numbers are ACPI 6.4.
  */
 #include "acpi/aml.h"
 
@@ -22,17 +22,13 @@
 #define AML_BYTE_PREFIX 0x0A
 #define AML_WORD_PREFIX 0x0B
 #define AML_DWORD_PREFIX 0x0C
-#define AML_STRING_PREFIX 0x0D
 #define AML_QWORD_PREFIX 0x0E
-#define AML_NAME_OP 0x08
 #define AML_SCOPE_OP 0x10
 #define AML_BUFFER_OP 0x11
 #define AML_PACKAGE_OP 0x12
 #define AML_METHOD_OP 0x14
 #define AML_EXT_PREFIX 0x5B
 #define AML_DEVICE_OP 0x82 /* after AML_EXT_PREFIX */
-#define AML_LOCAL0_OP 0x60
-#define AML_ARG0_OP 0x68
 #define AML_IF_OP 0xA0
 #define AML_ELSE_OP 0xA1
 
@@ -155,7 +151,7 @@ void aml_put_le32(struct aml *n, uint32_t v)
 }
 
 /* Shortest integer encoding (§20.2.3 ComputationalData / ConstObj); returns its length. */
-static size_t aml_int_encode(uint64_t v, uint8_t out[9])
+size_t aml_int_encode(uint64_t v, uint8_t out[9])
 {
 	if (v == 0 || v == 1) {
 		out[0] = v ? AML_ONE_OP : AML_ZERO_OP;
@@ -243,7 +239,7 @@ static int aml_prefix(const struct aml *n, uint8_t out[24])
 	return (int)(p + size_len);
 }
 
-static void aml_add_mark(struct aml *n, const char *label, uint32_t off)
+void aml_add_mark(struct aml *n, const char *label, uint32_t off)
 {
 	struct aml_mark *m;
 
@@ -503,137 +499,4 @@ struct aml *aml_buffer(struct aml_arena *a, const void *data, size_t len)
 struct aml *aml_resource_template(struct aml_arena *a)
 {
 	return aml_block(a, AML_RESTEMPLATE, AML_BUFFER_OP, -1);
-}
-
-/* ---- names and data ---- */
-
-/* §20.2.5.1 DefName := NameOp NameString DataRefObject */
-struct aml *aml_name_decl(struct aml_arena *a, const char *name, struct aml *value)
-{
-	struct aml *n = aml_node_new(a, AML_PLAIN, false);
-
-	aml_put_u8(n, AML_NAME_OP);
-	aml_put_name(n, name);
-	aml_put_node(n, value);
-	return n;
-}
-
-struct aml *aml_name(struct aml_arena *a, const char *path)
-{
-	struct aml *n = aml_node_new(a, AML_PLAIN, false);
-
-	aml_put_name(n, path);
-	return n;
-}
-
-struct aml *aml_int(struct aml_arena *a, uint64_t v)
-{
-	struct aml *n = aml_node_new(a, AML_PLAIN, false);
-	uint8_t enc[9];
-
-	aml_put(n, enc, aml_int_encode(v, enc));
-	return n;
-}
-
-/* §20.2.3 DWordConst := DWordPrefix DWordData */
-struct aml *aml_int_dword(struct aml_arena *a, uint32_t v)
-{
-	struct aml *n = aml_node_new(a, AML_PLAIN, false);
-
-	aml_put_u8(n, AML_DWORD_PREFIX);
-	aml_put_le32(n, v);
-	return n;
-}
-
-struct aml *aml_patch_dword(struct aml_arena *a, uint32_t v, const char *label)
-{
-	struct aml *n = aml_int_dword(a, v);
-
-	if (!*label || strlen(label) > AML_LABEL_MAX) {
-		aml_fail(a, -EINVAL, "patch label \"%.32s\" empty or longer than %d", label,
-			 AML_LABEL_MAX);
-		return n;
-	}
-	aml_add_mark(n, label, 1); /* the DWordData after the prefix */
-	return n;
-}
-
-/* §20.2.3 String := StringPrefix AsciiCharList NullChar; AsciiChar 0x01-0x7F */
-struct aml *aml_string(struct aml_arena *a, const char *s)
-{
-	struct aml *n = aml_node_new(a, AML_PLAIN, false);
-
-	for (const char *p = s; *p; p++) {
-		if ((unsigned char)*p > 0x7F) {
-			aml_fail(a, -EINVAL, "string \"%.32s\" has a non-ASCII character", s);
-			return n;
-		}
-	}
-	aml_put_u8(n, AML_STRING_PREFIX);
-	aml_put(n, s, strlen(s) + 1);
-	return n;
-}
-
-static int aml_hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/*
- * §19.6.49 EISAID: "UUUXXXX" -> three 5-bit letters (A = 1) in bits 30-16 and
- * four hex digits in bits 15-0, stored most significant byte first.
- */
-struct aml *aml_eisaid(struct aml_arena *a, const char *id)
-{
-	struct aml *n = aml_node_new(a, AML_PLAIN, false);
-	uint32_t v = 0;
-	uint8_t be[4];
-
-	if (strlen(id) != 7)
-		goto bad;
-	for (int i = 0; i < 3; i++) {
-		if (id[i] < 'A' || id[i] > 'Z')
-			goto bad;
-		v |= (uint32_t)(id[i] - '@') << (26 - 5 * i);
-	}
-	for (int i = 3; i < 7; i++) {
-		int d = aml_hex_digit(id[i]);
-
-		if (d < 0)
-			goto bad;
-		v |= (uint32_t)d << (4 * (6 - i));
-	}
-	put_be32(be, v);
-	aml_put_u8(n, AML_DWORD_PREFIX);
-	aml_put(n, be, sizeof(be));
-	return n;
-bad:
-	aml_fail(a, -EINVAL, "bad EISA ID \"%.16s\" (want three letters A-Z, four hex digits)", id);
-	return n;
-}
-
-/* §20.2.6.2 LocalObj := Local0Op (0x60) ... Local7Op (0x67) */
-struct aml *aml_local(struct aml_arena *a, unsigned i)
-{
-	struct aml *n = aml_node_new(a, AML_PLAIN, false);
-
-	if (i > 7)
-		aml_fail(a, -EINVAL, "Local%u does not exist (Local0-Local7)", i);
-	aml_put_u8(n, (uint8_t)(AML_LOCAL0_OP + (i & 7)));
-	return n;
-}
-
-/* §20.2.6.1 ArgObj := Arg0Op (0x68) ... Arg6Op (0x6E) */
-struct aml *aml_arg(struct aml_arena *a, unsigned i)
-{
-	struct aml *n = aml_node_new(a, AML_PLAIN, false);
-
-	if (i > 6)
-		aml_fail(a, -EINVAL, "Arg%u does not exist (Arg0-Arg6)", i);
-	aml_put_u8(n, (uint8_t)(AML_ARG0_OP + (i > 6 ? 0 : i)));
-	return n;
 }

@@ -56,6 +56,11 @@ void aml_put_le32(struct aml *n, uint32_t v);
 void aml_put_node(struct aml *n, struct aml *child);
 void aml_put_name(struct aml *n, const char *path);
 
+/* Shortest integer encoding (Zero/One/Ones/Byte/Word/DWord/QWord) into out; its length. */
+size_t aml_int_encode(uint64_t v, uint8_t out[9]);
+/* Label the 4 bytes at buf offset off of n as patch point label. */
+void aml_add_mark(struct aml *n, const char *label, uint32_t off);
+
 /* Operators of one, two, or two-plus-target operands (Target NullName when target is NULL). */
 struct aml *aml_op1(struct aml_arena *a, uint8_t op, struct aml *x);
 struct aml *aml_op2(struct aml_arena *a, uint8_t op, struct aml *x, struct aml *y);
