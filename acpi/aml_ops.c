@@ -175,6 +175,19 @@ static bool aml_isa_irq_ok(struct aml_arena *a, unsigned irq)
 	return false;
 }
 
+/* enum aml_irq_flags as descriptor bits: edge, active low, shared, wake at bit[0..3]. */
+static uint8_t aml_irq_bits(unsigned flags, const uint8_t bit[4])
+{
+	static const unsigned flag[4] = { AML_IRQ_EDGE, AML_IRQ_ACTIVE_LOW, AML_IRQ_SHARED,
+					  AML_IRQ_WAKE };
+	uint8_t v = 0;
+
+	for (unsigned i = 0; i < 4; i++)
+		if (flags & flag[i])
+			v |= (uint8_t)(1u << bit[i]);
+	return v;
+}
+
 /* §6.4.2.1 IRQ Descriptor without flags: tag 0x22, 16-bit mask (edge, active high). */
 struct aml *aml_irq_no_flags(struct aml_arena *a, unsigned irq)
 {
@@ -193,22 +206,14 @@ struct aml *aml_irq_no_flags(struct aml_arena *a, unsigned irq)
  */
 struct aml *aml_irq(struct aml_arena *a, unsigned irq, unsigned flags)
 {
+	static const uint8_t bit[4] = { 0, 3, 4, 5 };
 	struct aml *n = aml_node_new(a, AML_PLAIN, false);
-	uint8_t info = 0;
 
 	if (!aml_isa_irq_ok(a, irq))
 		return n;
-	if (flags & AML_IRQ_EDGE)
-		info |= 1u << 0;
-	if (flags & AML_IRQ_ACTIVE_LOW)
-		info |= 1u << 3;
-	if (flags & AML_IRQ_SHARED)
-		info |= 1u << 4;
-	if (flags & AML_IRQ_WAKE)
-		info |= 1u << 5;
 	aml_put_u8(n, 0x23);
 	aml_put_le16(n, (uint16_t)(1u << irq));
-	aml_put_u8(n, info);
+	aml_put_u8(n, aml_irq_bits(flags, bit));
 	return n;
 }
 
@@ -219,24 +224,16 @@ struct aml *aml_irq(struct aml_arena *a, unsigned irq, unsigned flags)
 struct aml *aml_interrupt(struct aml_arena *a, bool consumer, unsigned flags, const uint32_t *irqs,
 			  unsigned nr)
 {
+	static const uint8_t bit[4] = { 1, 2, 3, 4 };
 	struct aml *n = aml_node_new(a, AML_PLAIN, false);
-	uint8_t info = consumer ? 1 : 0;
 
 	if (nr < 1 || nr > 255) {
 		aml_fail(a, -EINVAL, "Interrupt descriptor with %u interrupts (1-255)", nr);
 		return n;
 	}
-	if (flags & AML_IRQ_EDGE)
-		info |= 1u << 1;
-	if (flags & AML_IRQ_ACTIVE_LOW)
-		info |= 1u << 2;
-	if (flags & AML_IRQ_SHARED)
-		info |= 1u << 3;
-	if (flags & AML_IRQ_WAKE)
-		info |= 1u << 4;
 	aml_put_u8(n, 0x89);
 	aml_put_le16(n, (uint16_t)(2 + 4 * nr));
-	aml_put_u8(n, info);
+	aml_put_u8(n, (uint8_t)(aml_irq_bits(flags, bit) | (consumer ? 1 : 0)));
 	aml_put_u8(n, (uint8_t)nr);
 	for (unsigned i = 0; i < nr; i++)
 		aml_put_le32(n, irqs[i]);

@@ -289,6 +289,25 @@ Test(aml, resource_templates)
 	       0x43, 0x52, 0x53, 0x33, 0x11, 0x05, 0x0a, 0x02, 0x79, 0x00);
 }
 
+/*
+ * iasl -oa:
+ * Name (CRS4, ResourceTemplate () {
+ *   IRQ (Level, ActiveHigh, SharedAndWake) {7}
+ *   Interrupt (ResourceConsumer, Edge, ActiveHigh, ExclusiveAndWake) {9}
+ * })
+ */
+Test(aml, wake_capable_interrupts)
+{
+	static const uint32_t nine[] = { 9 };
+	struct aml *crs = aml_resource_template(a);
+
+	aml_append(crs, aml_irq(a, 7, AML_IRQ_LEVEL | AML_IRQ_SHARED | AML_IRQ_WAKE));
+	aml_append(crs, aml_interrupt(a, true, AML_IRQ_EDGE | AML_IRQ_WAKE, nine, 1));
+	EXPECT(aml_name_decl(a, "CRS4", crs), 0x08, 0x43, 0x52, 0x53, 0x34, 0x11, 0x12, 0x0a, 0x0f,
+	       0x23, 0x80, 0x00, 0x30, 0x89, 0x06, 0x00, 0x13, 0x01, 0x09, 0x00, 0x00, 0x00, 0x79,
+	       0x00);
+}
+
 /* Name (B, Buffer () { 0x00, 0x01, ... }) of n bytes: the first bytes of iasl -oa output. */
 static void expect_buffer_head(size_t n, const uint8_t *head, size_t head_len)
 {
