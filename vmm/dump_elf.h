@@ -116,7 +116,8 @@ uint32_t dump_seg_flags(const struct kvm_segment *s);
 /*
  * Plan the file: nr ranges of the given sizes, notes_size bytes of notes.
  * Memory data starts page-aligned after the notes and each range starts on
- * a page boundary. -EOVERFLOW when offsets would not fit in 64 bits.
+ * a page boundary. -EOVERFLOW when offsets would not fit in 64 bits,
+ * -E2BIG past 2^32 - 1 program headers (sh_info is 32 bits).
  */
 int dump_layout_plan(struct dump_layout *l, const struct dump_range *r, size_t nr,
 		     uint64_t notes_size);
