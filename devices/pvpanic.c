@@ -9,6 +9,8 @@
  */
 #include "devices/pvpanic.h"
 
+#include "acpi/aml_devices.h"
+#include "vmm/acpi_build.h"
 #include "vmm/log.h"
 #include "vmm/vm.h"
 
@@ -34,9 +36,16 @@ static void pvpanic_write(struct device *dev, uint64_t off, unsigned len, uint64
 	}
 }
 
+static int pvpanic_acpi(struct device *dev, struct acpi_ctx *ctx)
+{
+	acpi_ctx_append_sb(ctx, acpi_aml_pvpanic(acpi_ctx_arena(ctx), PVPANIC_PORT));
+	return 0;
+}
+
 const struct device_ops pvpanic_ops = {
 	.name = "pvpanic",
 	.create = pvpanic_create,
 	.io_read = pvpanic_read,
 	.io_write = pvpanic_write,
+	.acpi = pvpanic_acpi,
 };

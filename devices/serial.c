@@ -13,6 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "acpi/aml_devices.h"
+#include "vmm/acpi_build.h"
 #include "vmm/vm.h"
 
 #define UART_RBR 0 /* DLAB=0 read */
@@ -276,6 +278,12 @@ void serial_rx(struct device *dev, const uint8_t *buf, unsigned n)
 	update_irq(dev);
 }
 
+static int serial_acpi(struct device *dev, struct acpi_ctx *ctx)
+{
+	acpi_ctx_append_sb(ctx, acpi_aml_serial(acpi_ctx_arena(ctx), 0, SERIAL_BASE, SERIAL_IRQ));
+	return 0;
+}
+
 const struct device_ops serial_ops = {
 	.name = "serial",
 	.create = serial_create,
@@ -283,4 +291,5 @@ const struct device_ops serial_ops = {
 	.reset = serial_reset,
 	.io_read = serial_read,
 	.io_write = serial_write,
+	.acpi = serial_acpi,
 };

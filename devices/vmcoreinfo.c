@@ -17,7 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "acpi/aml_devices.h"
 #include "devices/fw_cfg.h"
+#include "vmm/acpi_build.h"
 #include "vmm/log.h"
 #include "vmm/state.h"
 #include "vmm/util.h"
@@ -120,6 +122,30 @@ static int vmcoreinfo_load(struct device *dev, struct state_reader *r)
 	return 0;
 }
 
+/*
+ * Its own SSDT, the page allocation, the pointer into VCIA and the address
+ * written back: every step is a loader command the firmware executes, so the
+ * guest sees exactly what QEMU's firmware would produce.
+ */
+static int vmcoreinfo_acpi(struct device *dev, struct acpi_ctx *ctx)
+{
+	struct aml *body = acpi_aml_vmcoreinfo(acpi_ctx_arena(ctx));
+	uint32_t table_off, patch_off;
+	int r;
+
+	r = acpi_ctx_add_ssdt(ctx, ACPI_VMCOREINFO_OEM_TABLE_ID, body, &table_off);
+	if (!r)
+		r = acpi_ctx_patch_offset(ctx, table_off, body, ACPI_VMCOREINFO_LABEL, &patch_off);
+	if (!r)
+		r = acpi_ctx_allocate(ctx, VMCOREINFO_FILE, VMCOREINFO_PAGE_SIZE, ACPI_LOADER_ZONE_HIGH);
+	if (!r)
+		r = acpi_ctx_add_pointer(ctx, ACPI_TABLES_FILE, VMCOREINFO_FILE, patch_off, 4);
+	if (!r)
+		r = acpi_ctx_write_pointer(ctx, VMCOREINFO_ADDR_FILE, VMCOREINFO_FILE, 0,
+					   VMCOREINFO_ADDR_OFFSET, 8);
+	return r;
+}
+
 const struct device_ops vmcoreinfo_ops = {
 	.name = "vmcoreinfo",
 	.create = vmcoreinfo_create,
@@ -127,4 +153,5 @@ const struct device_ops vmcoreinfo_ops = {
 	.reset = vmcoreinfo_reset,
 	.save = vmcoreinfo_save,
 	.load = vmcoreinfo_load,
+	.acpi = vmcoreinfo_acpi,
 };

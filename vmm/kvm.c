@@ -164,7 +164,7 @@ int kvm_create_instance(struct vm *vm, struct errbuf *err)
 
 void kvm_destroy_instance(struct vm *vm)
 {
-	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+	for (unsigned i = 0; vm->vcpus && i < vm->nr_vcpus; i++)
 		vcpu_destroy(&vm->vcpus[i]);
 	if (vm->vm_fd >= 0)
 		close(vm->vm_fd);

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "devices/acpi_pm.h"
 #include "devices/debug_exit.h"
 #include "devices/fw_cfg.h"
 #include "devices/fw_status.h"
@@ -16,6 +17,7 @@
 #include "devices/pvpanic.h"
 #include "devices/vmcoreinfo.h"
 #include "devices/serial.h"
+#include "vmm/acpi_build.h"
 #include "vmm/vm.h"
 
 struct machine_slot {
@@ -40,6 +42,7 @@ static const struct machine_slot machine[] = {
 	{ &serial_ops, NULL },		   /* COM1 0x3F8, IRQ 4: the console */
 	{ &i8042_ops, NULL },		   /* 0x60/0x64: reset via 0xFE */
 	{ &debug_exit_ops, want_debug_exit }, /* 0x501: test guests' exit status */
+	{ &acpi_pm_ops, NULL },		   /* 0x600: ACPI sleep control/status, reset register */
 	{ &pvpanic_ops, NULL },		   /* 0x505: the guest reports panics */
 	{ &vmcoreinfo_ops, want_vmcoreinfo }, /* fw_cfg files + SSDT: where the note is */
 };
@@ -73,6 +76,21 @@ void machine_destroy_devices(struct vm *vm)
 		if (dev->ops->destroy)
 			dev->ops->destroy(dev);
 	}
+}
+
+int machine_build_acpi(struct vm *vm, struct acpi_blobs *out, struct errbuf *err)
+{
+	struct acpi_build_cfg cfg = {
+		.nr_cpus = vm->cfg.nr_cpus,
+		.devices = vm->devices,
+		.nr_devices = vm->nr_devices,
+		.sleep_control_port = ACPI_PM_SLEEP_CONTROL,
+		.sleep_status_port = ACPI_PM_SLEEP_STATUS,
+		.reset_port = ACPI_PM_RESET,
+		.reset_value = ACPI_PM_RESET_VALUE,
+	};
+
+	return acpi_build(&cfg, out, err);
 }
 
 void machine_reset_devices(struct vm *vm)

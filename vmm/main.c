@@ -84,6 +84,34 @@ static int cmd_run(int argc, char **argv)
 	return status;
 }
 
+static int cmd_tables(int argc, char **argv)
+{
+	struct vm_config cfg;
+	struct errbuf err;
+	const char *dir;
+	struct vm *vm;
+	int r;
+
+	r = options_parse(CMD_TABLES, argc, argv, &cfg, &dir, &err);
+	if (r == 1)
+		return 0;
+	if (r) {
+		log_err("%s", err.msg);
+		return EXIT_VMM_ERROR;
+	}
+	vm = calloc(1, sizeof(*vm));
+	if (!vm) {
+		log_err("out of memory");
+		return EXIT_VMM_ERROR;
+	}
+	r = vm_write_tables(vm, &cfg, dir, &err);
+	if (r)
+		log_err("tables: %s", err.msg);
+	vm_destroy(vm);
+	free(vm);
+	return r ? EXIT_VMM_ERROR : 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : NULL;
@@ -99,6 +127,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "run"))
 		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(cmd, "tables"))
+		return cmd_tables(argc - 1, argv + 1);
 	if (!strcmp(cmd, "inspect"))
 		return inspect_main(argc - 1, argv + 1);
 	log_err("unknown command '%s'; see microvm --help", cmd);

@@ -62,7 +62,7 @@ static void write_dump(struct vm *vm)
 	}
 	if (collect_vcpus(vm, vcpus) == 0) {
 		if (dump_write_opts(&src, vm->cfg.dump_dir, 0, &st, path, sizeof(path), &err))
-			log_err("dump: %s", err.msg);
+			log_err("%s", err.msg);
 		else
 			log_warn("dump: wrote %s (%llu MiB of RAM, %llu MiB of data, %.2f s%s)", path,
 				 (unsigned long long)(vm->mem.total >> 20),

@@ -21,7 +21,9 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "devices/fw_cfg.h"
 #include "devices/serial.h"
+#include "vmm/acpi_build.h"
 #include "vmm/firmware.h"
 #include "vmm/kvm.h"
 #include "vmm/layout.h"
@@ -129,26 +131,59 @@ static int power_on(struct vm *vm, struct errbuf *err)
 	return firmware_power_on(vm, err);
 }
 
-int vm_init(struct vm *vm, const struct vm_config *cfg, const struct boot_files *files,
-	    struct errbuf *err)
+/* What every use of a struct vm needs, before KVM or devices. */
+static int vm_init_common(struct vm *vm, const struct vm_config *cfg, struct errbuf *err)
 {
 	int r;
 
 	memset(vm, 0, sizeof(*vm));
 	vm->cfg = *cfg;
-	vm->files = *files;
 	vm->kvm_fd = vm->vm_fd = vm->wake_fd = -1;
 	vm->nr_vcpus = cfg->nr_cpus;
 	pthread_mutex_init(&vm->io_lock, NULL);
 	bus_init(&vm->pio, "pio");
 	bus_init(&vm->mmio, "mmio");
-
 	r = e820_build(&vm->e820, cfg->mem_size);
 	if (r)
 		return errf(err, r, "--mem: %llu MiB is outside %llu MiB..%llu GiB",
 			    (unsigned long long)(cfg->mem_size >> 20),
 			    (unsigned long long)(LAYOUT_MEM_MIN >> 20),
 			    (unsigned long long)(LAYOUT_MEM_MAX >> 30));
+	return 0;
+}
+
+/* Devices, then the ACPI tables they describe, published through fw_cfg. */
+static int vm_init_platform(struct vm *vm, struct errbuf *err)
+{
+	struct acpi_blobs b;
+	int r;
+
+	r = machine_create_devices(vm, err);
+	if (r)
+		return r;
+	r = machine_build_acpi(vm, &b, err);
+	if (r)
+		return r;
+	if ((r = fwcfg_add_file(vm->fwcfg, ACPI_TABLES_FILE, b.tables, (uint32_t)b.tables_len, false,
+				NULL, NULL)) ||
+	    (r = fwcfg_add_file(vm->fwcfg, ACPI_RSDP_FILE, b.rsdp, (uint32_t)b.rsdp_len, false, NULL,
+				NULL)) ||
+	    (r = fwcfg_add_file(vm->fwcfg, ACPI_LOADER_FILE, b.loader, (uint32_t)b.loader_len, false,
+				NULL, NULL)))
+		errf(err, r, "fw_cfg: cannot add the ACPI blobs: %s", strerror(-r));
+	acpi_blobs_free(&b);
+	return r;
+}
+
+int vm_init(struct vm *vm, const struct vm_config *cfg, const struct boot_files *files,
+	    struct errbuf *err)
+{
+	int r;
+
+	r = vm_init_common(vm, cfg, err);
+	if (r)
+		return r;
+	vm->files = *files;
 	vm->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (vm->wake_fd < 0)
 		return errf(err, -errno, "eventfd: %s", strerror(errno));
@@ -163,7 +198,7 @@ int vm_init(struct vm *vm, const struct vm_config *cfg, const struct boot_files 
 	r = map_ram(vm, err);
 	if (r)
 		return r;
-	r = machine_create_devices(vm, err);
+	r = vm_init_platform(vm, err);
 	if (r)
 		return r;
 	r = kvm_create_instance(vm, err);
@@ -172,6 +207,23 @@ int vm_init(struct vm *vm, const struct vm_config *cfg, const struct boot_files 
 	machine_reset_devices(vm);
 	log_e820(&vm->e820);
 	return power_on(vm, err);
+}
+
+int vm_write_tables(struct vm *vm, const struct vm_config *cfg, const char *dir, struct errbuf *err)
+{
+	struct acpi_blobs b;
+	int r;
+
+	r = vm_init_common(vm, cfg, err);
+	if (!r)
+		r = machine_create_devices(vm, err);
+	if (!r)
+		r = machine_build_acpi(vm, &b, err);
+	if (r)
+		return r;
+	r = acpi_build_write_dir(&b, dir, err);
+	acpi_blobs_free(&b);
+	return r;
 }
 
 static int vm_reset(struct vm *vm, struct errbuf *err)

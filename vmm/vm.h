@@ -107,6 +107,11 @@ struct vm {
 /* Set up everything (KVM, RAM, devices, images) from cfg and files; -errno + message. */
 int vm_init(struct vm *vm, const struct vm_config *cfg, const struct boot_files *files,
 	    struct errbuf *err);
+/*
+ * `microvm tables`: build the machine for cfg without KVM and write its ACPI
+ * tables and loader blob to dir (vmm/acpi_build.h). Call vm_destroy after.
+ */
+int vm_write_tables(struct vm *vm, const struct vm_config *cfg, const char *dir, struct errbuf *err);
 /* Run until the guest or the user ends it; returns the process exit status. */
 int vm_run(struct vm *vm);
 void vm_destroy(struct vm *vm);
