@@ -3,16 +3,18 @@
 # through early boot (its CPL0 code is emulated), so the tests watch the
 # serial log for the milestones and then stop the VM.
 
-TIMEOUT_test_linux_bzimage_banner_and_e820=420
-TIMEOUT_test_linux_pvh_banner_and_e820=240
+TIMEOUT_test_linux_bzimage_banner_e820_acpi=420
+TIMEOUT_test_linux_pvh_banner_e820_acpi=240
 
 # watch_linux IMAGE SECONDS REGEX...: boot, wait until every REGEX has appeared
 # in the log (or the deadline passes, or microvm exits), then stop it.
+# $LINUX_ARGS adds microvm options.
 watch_linux() {
 	local image=$1 secs=$2 pid deadline ok re
 	shift 2
 	[ -f "$image" ] || fail "$image missing (make linux-image)"
-	"$MICROVM" run -v --mem 512M --cmdline "console=ttyS0 earlyprintk=serial,ttyS0,115200 loglevel=8" \
+	"$MICROVM" run -v --mem 512M ${LINUX_ARGS:-} \
+		--cmdline "console=ttyS0 earlyprintk=serial,ttyS0,115200 loglevel=8" \
 		"$image" </dev/null >"$TMP/out" 2>&1 &
 	pid=$!
 	deadline=$(($(date +%s) + secs))
@@ -47,12 +49,35 @@ compare_e820() {
 	diff -u "$TMP/ours.map" "$TMP/linux.map" || fail "Linux's e820 differs from microvm's"
 }
 
-test_linux_bzimage_banner_and_e820() {
-	watch_linux "$LINUX_DIR/vmlinuz" 400 'Linux version [0-9]' 'BIOS-e820: \[mem .*\] reserved'
-	compare_e820
+# Issue 4: Linux finds our RSDP, lists every table without a checksum or
+# length complaint, and takes its SMP and IOAPIC configuration from the MADT.
+ACPI_MILESTONES=(
+	'ACPI: RSDP 0x00000000000E0000 000024 \(v02 '
+	'ACPI: XSDT 0x[0-9A-F]+ '
+	'ACPI: FACP 0x[0-9A-F]+ '
+	'ACPI: DSDT 0x[0-9A-F]+ '
+	'ACPI: APIC 0x[0-9A-F]+ '
+	'IOAPIC\[0\]: apic_id 0, version [0-9]+, address 0xfec00000, GSI 0-23'
+	'ACPI: Using ACPI \(MADT\) for SMP configuration information'
+)
+
+check_acpi_log() { # CPUS [SSDT]
+	expect_output "smpboot: Allowing $1 CPUs"
+	[ -n "${2:-}" ] && expect_output "ACPI: SSDT 0x[0-9A-F]+ [0-9A-F]+ \(v02 MICROV $2"
+	expect_no_output '[Cc]hecksum (mismatch|error)|Incorrect checksum|Invalid (table )?length|ACPI BIOS (Error|Warning)|ACPI Error'
+	return 0
 }
 
-test_linux_pvh_banner_and_e820() {
-	watch_linux "$LINUX_DIR/vmlinux" 220 'Linux version [0-9]' 'BIOS-e820: \[mem .*\] reserved'
+test_linux_bzimage_banner_e820_acpi() {
+	LINUX_ARGS="--cpus 2" watch_linux "$LINUX_DIR/vmlinuz" 400 'Linux version [0-9]' \
+		'BIOS-e820: \[mem .*\] reserved' "${ACPI_MILESTONES[@]}" 'smpboot: Allowing'
+	compare_e820
+	check_acpi_log 2
+}
+
+test_linux_pvh_banner_e820_acpi() {
+	LINUX_ARGS="--cpus 4 --vmcoreinfo" watch_linux "$LINUX_DIR/vmlinux" 220 'Linux version [0-9]' \
+		'BIOS-e820: \[mem .*\] reserved' "${ACPI_MILESTONES[@]}" 'ACPI: SSDT ' 'smpboot: Allowing'
 	compare_e820 pvh
+	check_acpi_log 4 VMCOREIN
 }
