@@ -264,6 +264,11 @@ static void serial_destroy(struct device *dev)
 	dev->priv = NULL;
 }
 
+void serial_set_output(struct device *dev, int fd)
+{
+	to_serial(dev)->out_fd = fd;
+}
+
 unsigned serial_rx_space(struct device *dev)
 {
 	return SERIAL_RX_SIZE - to_serial(dev)->rx_len;
