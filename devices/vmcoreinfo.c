@@ -69,9 +69,12 @@ static int vmcoreinfo_create(struct vm *vm, struct device *dev)
 {
 	struct vmcoreinfo *s;
 	int r;
+	uint32_t id_size;
+	const uint8_t *id = vm->fwcfg ? fwcfg_item_data(vm->fwcfg, FWCFG_KEY_ID, &id_size) : NULL;
 
-	if (!vm->fwcfg)
-		return -ENODEV; /* the machine table puts fw_cfg (with DMA) first */
+	/* WRITE_POINTER needs fw_cfg DMA: without it the address could never come back. */
+	if (!id || id_size < 4 || !(get_le32(id) & FWCFG_ID_DMA))
+		return -ENODEV;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;

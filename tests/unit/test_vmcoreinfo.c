@@ -188,3 +188,19 @@ Test(vmcoreinfo, missing_record_rejected)
 	state_writer_free(&w);
 	rig_fini(&g);
 }
+
+/* fw_cfg without DMA (no guest memory): the device refuses to exist. */
+Test(vmcoreinfo, refused_without_fwcfg_dma)
+{
+	struct vm *vm = calloc(1, sizeof(*vm));
+	struct device dev = { .ops = &vmcoreinfo_ops, .vm = vm };
+
+	vm->vm_fd = -1;
+	cr_assert_eq(vmcoreinfo_ops.create(vm, &dev), -ENODEV); /* no fw_cfg at all */
+	vm->fwcfg = fwcfg_new(NULL);
+	cr_assert_not_null(vm->fwcfg);
+	cr_assert_eq(vmcoreinfo_ops.create(vm, &dev), -ENODEV); /* fw_cfg without DMA */
+	cr_assert_eq(fwcfg_file_key(vm->fwcfg, VMCOREINFO_FILE), -ENOENT);
+	fwcfg_free(vm->fwcfg);
+	free(vm);
+}
