@@ -348,7 +348,7 @@ Test(loader_exec, runs_the_acpi_build_output)
 	cr_assert_eq(acpi_build(&cfg, &b, &err), 0, "%s", err.msg);
 	add_file("etc/acpi/tables", b.tables, (uint32_t)b.tables_len, false);
 	add_file("etc/acpi/rsdp", b.rsdp, (uint32_t)b.rsdp_len, false);
-	cr_assert_eq(loader_run(&ldr, b.loader, (uint32_t)b.acpi_loader_len), 0, "command %u: %s",
+	cr_assert_eq(loader_run(&ldr, b.loader, (uint32_t)b.loader_len), 0, "command %u: %s",
 		     ldr.err_index, loader_strerror(ldr.err));
 	cr_assert_eq(nr_skipped, 0);
 
