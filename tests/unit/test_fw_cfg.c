@@ -380,7 +380,9 @@ Test(fw_cfg, state_round_trip)
 	cr_assert_eq(fwcfg_add_file(fw, "f", "abcd", 4, false, NULL, NULL), 0);
 	fwcfg_set_state(fw, &st);
 	fwcfg_get_state(fw, &back);
-	cr_assert_eq(memcmp(&st, &back, sizeof(st)), 0);
+	cr_assert_eq(back.cur_key, st.cur_key);
+	cr_assert_eq(back.cur_offset, st.cur_offset);
+	cr_assert_eq(back.dma_addr, st.dma_addr);
 	port_read(b, 2);
 	cr_assert_arr_eq(b, "cd", 2);
 }
