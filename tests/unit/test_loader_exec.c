@@ -14,6 +14,7 @@
 #include "firmware/loader_exec.h"
 #include "vmm/acpi_build.h"
 #include "vmm/device.h"
+#include "vmm/err.h"
 #include "vmm/guest_mem.h"
 #include "vmm/layout.h"
 #include "vmm/util.h"
