@@ -91,6 +91,11 @@ int aml_arena_error(const struct aml_arena *a, struct errbuf *e)
 	return errf(e, a->err, "AML: %s", a->msg);
 }
 
+int aml_error(const struct aml *n, struct errbuf *e)
+{
+	return aml_arena_error(n->arena, e);
+}
+
 struct aml *aml_node_new(struct aml_arena *a, enum aml_kind kind, bool container)
 {
 	struct aml *n;

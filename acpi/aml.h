@@ -42,6 +42,8 @@ struct aml_arena *aml_arena_new(void);
 void aml_arena_free(struct aml_arena *a);
 /* 0, or the first error's -errno with its message in e. */
 int aml_arena_error(const struct aml_arena *a, struct errbuf *e);
+/* The same for the arena node n belongs to. */
+int aml_error(const struct aml *n, struct errbuf *e);
 
 /*
  * The encoding of n (a pointer into arena memory, valid until the arena is

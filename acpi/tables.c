@@ -145,8 +145,10 @@ int acpi_add_aml_table(struct acpi_tables *t, const char *signature, const char 
 	int r;
 
 	aml = aml_bytes(body, &len);
-	if (!aml)
-		return errf(e, -EINVAL, "ACPI %s: its AML could not be built", signature);
+	if (!aml) {
+		r = aml_error(body, e);
+		return r ? r : errf(e, -EINVAL, "ACPI %s: its AML could not be built", signature);
+	}
 	r = acpi_table_begin(t, signature, ACPI_DSDT_REVISION, oem_table_id, off, e);
 	if (r)
 		return r;

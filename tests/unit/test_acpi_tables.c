@@ -135,6 +135,7 @@ Test(acpi_tables, aml_table_wraps_the_body)
 	/* A body whose AML failed to build is an error, not an empty table. */
 	aml_name(a, "bad name");
 	cr_assert_eq(acpi_add_aml_table(&t, "SSDT", "TEST2", aml_body(a), &off, &e), -EINVAL);
+	cr_assert(strstr(e.msg, "bad name \"bad name\""), "the AML error is reported: %s", e.msg);
 	aml_arena_free(a);
 }
 
