@@ -1,0 +1,108 @@
+# SPDX-License-Identifier: MIT
+#
+# The Debian Linux guest (docs/boot.md), included by the top Makefile.
+# Not part of `all`: the integration tests and `make linux-image` ask for it.
+#
+#   build/guest-images/linux/vmlinuz         Debian's cloud kernel, a bzImage
+#   build/guest-images/linux/vmlinux         the ELF inside it (PVH boot)
+#   build/guest-images/linux/initrd.cpio.gz  busybox-static /init: banner, then
+#                                            poweroff (or a panic on request)
+#   build/guest-images/linux/version, config the package and its kernel config
+#
+# The kernel package is downloaded (apt-get download), never installed. Every
+# file appears only once complete (written to a temporary name, then renamed),
+# and existing files are kept, so re-running costs nothing.
+# LINUX_PKG selects another flavour, e.g. LINUX_PKG=linux-image-amd64.
+
+LINUX_DIR := $(B)/guest-images/linux
+LINUX_PKG ?= linux-image-cloud-amd64
+LINUX_BUSYBOX ?= /bin/busybox
+
+.PHONY: linux-image
+linux-image: $(LINUX_DIR)/vmlinuz $(LINUX_DIR)/vmlinux $(LINUX_DIR)/initrd.cpio.gz
+
+# The metapackage depends on exactly one versioned image package: resolve it,
+# download that .deb and unpack only /boot from it (the modules are not needed).
+$(LINUX_DIR)/vmlinuz:
+	@mkdir -p $(LINUX_DIR)
+	@set -eu; \
+	resolve() { apt-cache depends $(LINUX_PKG) 2>/dev/null | \
+		sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*\)$$/\1/p' | head -n 1; }; \
+	pkg=$$(resolve); \
+	if [ -z "$$pkg" ] && [ "$$(id -u)" = 0 ]; then \
+		echo "linux-image: no package lists for $(LINUX_PKG); running apt-get update"; \
+		apt-get update -q >/dev/null; pkg=$$(resolve); fi; \
+	[ -n "$$pkg" ] || { echo "linux-image: cannot resolve $(LINUX_PKG) with apt-cache depends" \
+		"(run apt-get update as root)" >&2; exit 1; }; \
+	tmp=$$(mktemp -d $(LINUX_DIR)/.download.XXXXXX); \
+	trap 'rm -rf "$$tmp"' EXIT INT TERM; \
+	sandbox=; [ "$$(id -u)" != 0 ] || sandbox="-o APT::Sandbox::User=root"; \
+	echo "linux-image: downloading $$pkg"; \
+	(cd "$$tmp" && apt-get download -q $$sandbox "$$pkg" >/dev/null); \
+	deb=$$(ls "$$tmp"/*.deb); \
+	dpkg-deb --fsys-tarfile "$$deb" | tar -x -C "$$tmp" --wildcards './boot/vmlinuz-*' './boot/config-*'; \
+	set -- "$$tmp"/boot/vmlinuz-*; [ $$# = 1 ] && [ -s "$$1" ] || \
+		{ echo "linux-image: $$deb holds no single /boot/vmlinuz-*" >&2; exit 1; }; \
+	dpkg-deb -W --showformat='$${Package} $${Version}\n' "$$deb" >"$$tmp/version"; \
+	mv "$$tmp"/boot/config-* $(LINUX_DIR)/config; \
+	mv "$$tmp/version" $(LINUX_DIR)/version; \
+	mv "$$1" $@; \
+	echo "linux-image: $@ from $$(cat $(LINUX_DIR)/version)"
+
+$(LINUX_DIR)/vmlinux: $(LINUX_DIR)/vmlinuz guest-images/extract-vmlinux.sh
+	guest-images/extract-vmlinux.sh $< $@
+
+# /init is a busybox shell script. Only statically linked busybox works in an
+# initramfs without a libc, hence busybox-static.
+define LINUX_INIT
+#!/bin/sh
+# microvm test initramfs (guest-images/linux.mk): print a banner, then act on
+# microvm.action= from the kernel command line: poweroff (default), reboot,
+# panic (sysrq-trigger crash, for the dump path) or shell.
+export PATH=/bin
+mkdir -p /proc /sys /dev
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+# Without a /dev/console node in the archive the kernel starts us with no stdio.
+[ -t 1 ] || exec </dev/console >/dev/console 2>&1
+echo "microvm initrd: Linux $$(uname -r) is up ($$(nproc) CPU, $$(sed -n 's/^MemTotal: *//p' /proc/meminfo))"
+echo "microvm initrd: cmdline: $$(cat /proc/cmdline)"
+action=poweroff
+for word in $$(cat /proc/cmdline); do
+	case $$word in microvm.action=*) action=$${word#microvm.action=} ;; esac
+done
+echo "microvm initrd: action $$action"
+case $$action in
+panic)	echo 1 >/proc/sys/kernel/sysrq; echo c >/proc/sysrq-trigger ;;
+reboot)	reboot -f ;;
+shell)	setsid cttyhack sh; poweroff -f ;;
+*)	poweroff -f ;;
+esac
+sleep 5
+echo "microvm initrd: $$action did not stop the machine"
+endef
+export LINUX_INIT
+
+LINUX_APPLETS := sh mkdir mount echo cat sed uname nproc sleep poweroff reboot setsid cttyhack
+
+$(LINUX_DIR)/initrd.cpio.gz: guest-images/linux.mk
+	@mkdir -p $(LINUX_DIR)
+	@set -eu; \
+	bb=$(LINUX_BUSYBOX); \
+	[ -x "$$bb" ] || { echo "linux-image: $$bb missing (apt-get install busybox-static)" >&2; exit 1; }; \
+	if readelf -lW "$$bb" | grep -q INTERP; then \
+		echo "linux-image: $$bb is dynamically linked; install busybox-static" >&2; exit 1; fi; \
+	tmp=$$(mktemp -d $(LINUX_DIR)/.initrd.XXXXXX); \
+	trap 'rm -rf "$$tmp"' EXIT INT TERM; \
+	mkdir -p "$$tmp/root/bin" "$$tmp/root/proc" "$$tmp/root/sys" "$$tmp/root/dev"; \
+	cp "$$bb" "$$tmp/root/bin/busybox"; \
+	for a in $(LINUX_APPLETS); do ln -s busybox "$$tmp/root/bin/$$a"; done; \
+	[ "$$(id -u)" != 0 ] || mknod -m 600 "$$tmp/root/dev/console" c 5 1; \
+	printf '%s\n' "$$LINUX_INIT" >"$$tmp/root/init"; \
+	chmod 0755 "$$tmp/root/init"; \
+	find "$$tmp/root" -exec touch -h -d @0 {} +; \
+	(cd "$$tmp/root" && find . | LC_ALL=C sort | \
+		cpio -o -H newc -R 0:0 --reproducible --quiet) | gzip -9n >"$$tmp/initrd.cpio.gz"; \
+	mv "$$tmp/initrd.cpio.gz" $@; \
+	echo "linux-image: $@ ($$(stat -c %s $@) bytes)"
