@@ -37,6 +37,25 @@ static inline uint8_t inb(uint16_t port)
 	return v;
 }
 
+static inline void outl(uint16_t port, uint32_t v)
+{
+	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline uint32_t inl(uint16_t port)
+{
+	uint32_t v;
+	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+/* n bytes from one port into buf with a single `rep insb` (the VMM may see
+ * it as one exit carrying many bytes). */
+static inline void insb(uint16_t port, void *buf, uint32_t n)
+{
+	__asm__ volatile("rep insb" : "+D"(buf), "+c"(n) : "d"(port) : "memory");
+}
+
 static inline void cpu_relax(void)
 {
 	__asm__ volatile("pause" ::: "memory");
