@@ -42,10 +42,7 @@ struct acpi_blobs {
 	uint8_t *rsdp; /* "etc/acpi/rsdp" */
 	size_t rsdp_len;
 	uint8_t *loader; /* "etc/table-loader" */
-	union {
-		size_t loader_len;
-		size_t acpi_loader_len; /* old spelling, still used by test_loader_exec.c: to remove */
-	};
+	size_t loader_len;
 	struct acpi_table_info *info; /* every table inside tables, in blob order */
 	unsigned nr_info;
 };
