@@ -73,6 +73,10 @@ int vmcoreinfo_note_find(const struct guest_mem *gm, uint64_t addr, struct vmcor
 	version = get_le32(hdr + VMCI_HDR_VERSION);
 	paddr = get_le64(hdr + VMCI_HDR_PADDR);
 	size = get_le32(hdr + VMCI_HDR_SIZE_OFF);
+	if (version == VMCI_VERSION && paddr == 0 && size == 0)
+		return errf(why, -ENOENT,
+			    "vmcoreinfo: the page at 0x%" PRIx64 " is still empty (the guest's driver has not published its note)",
+			    addr - 40);
 	if (version != VMCI_VERSION)
 		return errf(why, -EPROTO, "vmcoreinfo: version %" PRIu32 " unsupported", version);
 	if (size < VMCI_SIZE_MIN || size > VMCI_SIZE_MAX)

@@ -55,6 +55,21 @@ Test(vmcoreinfo_note, address_zero)
 	fake_fini(&g);
 }
 
+/* The firmware published the page but the guest's driver never wrote it. */
+Test(vmcoreinfo_note, page_still_empty)
+{
+	struct fake_guest g;
+	struct vmcoreinfo_note n;
+	struct errbuf why;
+
+	fake_init(&g);
+	fake_publish(&g, 0, 0, 0);
+	cr_assert_eq(find(&g, FAKE_VMCI_ADDR, &n, &why), -ENOENT);
+	cr_assert(strstr(why.msg, "is still empty (the guest's driver has not published its note)"),
+		  "%s", why.msg);
+	fake_fini(&g);
+}
+
 Test(vmcoreinfo_note, address_outside_ram)
 {
 	struct fake_guest g;
