@@ -20,6 +20,7 @@ static const struct scenario scenarios[] = {
 	{ "reset-triple", scn_reset_triple, "reset by triple fault, pass on the next boot" },
 	{ "selftest", scn_selftest, "check the guest's printf, parsing and string helpers" },
 	{ "trap", scn_trap, "raise an exception (trap=ud|gp|pf|user): must FAIL with code 0x71" },
+	{ "acpi", scn_acpi, "validate the ACPI tables: RSDP, XSDT, FADT, DSDT, MADT (cpus=N, acpi=strict)" },
 	{ "fwcfg", scn_fwcfg, "the fw_cfg ABI: ports, directory, etc/e820, loader, DMA errors (fwcfg=strict)" },
 };
 

@@ -25,5 +25,6 @@ void scn_reset_triple(const struct boot_info *bi);
 void scn_selftest(const struct boot_info *bi);
 void scn_trap(const struct boot_info *bi);
 void scn_fwcfg(const struct boot_info *bi);
+void scn_acpi(const struct boot_info *bi);
 
 #endif
