@@ -18,8 +18,8 @@
 # The guest's command line is "test=SCENARIO", the KEY=VALUE words, then
 # expect_mem= and cpus= (the guest takes the first occurrence of a key, so
 # a KEY=VALUE given here overrides them).
-# Scenarios whose name starts with "reset" run without -no-reboot (the
-# guest resets itself once); every other reset or shutdown ends QEMU.
+# Scenarios named reset* or *-reset* run without -no-reboot (the guest
+# resets itself once); every other reset or shutdown ends QEMU.
 # QEMU's microvm has no i8042, so one is added (microvm has one).
 #
 # Exit status: QEMU's own, i.e. (v << 1) | 1 for a debug-exit write of v
@@ -70,7 +70,7 @@ cmdline="$cmdline expect_mem=$mem"
 [ "$cpus" -gt 1 ] && cmdline="$cmdline cpus=$cpus"
 
 case $scenario in
-reset*) reboot=1 ;;
+reset* | *-reset*) reboot=1 ;;
 *) reboot=0 ;;
 esac
 case $vmm in

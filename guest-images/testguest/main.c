@@ -21,6 +21,8 @@ static const struct scenario scenarios[] = {
 	{ "selftest", scn_selftest, "check the guest's printf, parsing and string helpers" },
 	{ "trap", scn_trap, "raise an exception (trap=ud|gp|pf|user): must FAIL with code 0x71" },
 	{ "acpi", scn_acpi, "validate the ACPI tables: RSDP, XSDT, FADT, DSDT, MADT (cpus=N, acpi=strict)" },
+	{ "poweroff", scn_poweroff, "ACPI S5 through the FADT SLEEP_CONTROL_REG: the VM must end" },
+	{ "acpi-reset", scn_acpi_reset, "reset through the FADT RESET_REG, pass on the next boot" },
 	{ "fwcfg", scn_fwcfg, "the fw_cfg ABI: ports, directory, etc/e820, loader, DMA errors (fwcfg=strict)" },
 };
 

@@ -4,16 +4,15 @@
  * kept (as on QEMU and real hardware). The first boot leaves a marker in
  * RAM outside the image and resets; the next boot finds it, clears it and
  * passes. A VM that does not reset fails the first boot after a timeout; one
- * that wipes RAM or loops through resets never passes.
+ * that wipes RAM or loops through resets never passes. The marker
+ * helpers (reset.h) serve the other scenarios that span a reset.
  */
 #include "guest-images/testguest/boot.h"
 #include "guest-images/testguest/cpu.h"
 #include "guest-images/testguest/guest.h"
+#include "guest-images/testguest/reset.h"
 #include "guest-images/testguest/scenarios.h"
 
-/* Above the guest image and the low boot structures, below the 32 MiB
- * smallest VM, far from the loader zones at the top of low RAM. */
-#define RESET_MARKER_ADDR 0x3FF000ull
 #define RESET_MAGIC 0x52534554544d5654ull /* "TVMTTESR" */
 #define RESET_WAIT_MS 3000
 #define I8042_COMMAND 0x64
@@ -51,42 +50,49 @@ static uint64_t tag_of(const char *name)
 	return h;
 }
 
-/* Returns on the second boot (marker found and cleared); resets on the
- * first. */
-static void reset_once(const struct boot_info *bi, const char *name, const char *how,
-		       void (*trigger)(void))
+int reset_marker_found(const struct boot_info *bi, const char *name)
+{
+	volatile struct reset_marker *m = marker(bi);
+	uint64_t tag = tag_of(name), boots, mtag;
+
+	if (m->magic != RESET_MAGIC || m->check != ~(m->magic ^ m->tag ^ m->boots))
+		return 0;
+	boots = m->boots;
+	mtag = m->tag;
+	m->magic = 0;
+	m->check = 0;
+	printf("reset: marker found at 0x%llx after %lu boot(s); cleared\n", RESET_MARKER_ADDR, boots);
+	CHECK(mtag == tag, "the marker was left by %s", name);
+	CHECK(boots == 1, "exactly one reset happened before this boot (%lu)", boots);
+	return 1;
+}
+
+void reset_via(const struct boot_info *bi, const char *name, const char *how,
+	       void (*trigger)(const void *arg), const void *arg)
 {
 	volatile struct reset_marker *m = marker(bi);
 	uint64_t tag = tag_of(name);
 
-	if (m->magic == RESET_MAGIC && m->check == ~(m->magic ^ m->tag ^ m->boots)) {
-		uint64_t boots = m->boots, mtag = m->tag;
-		m->magic = 0;
-		m->check = 0;
-		printf("reset: marker found at 0x%llx after %lu boot(s); cleared\n", RESET_MARKER_ADDR,
-		       boots);
-		CHECK(mtag == tag, "the marker was left by %s", name);
-		CHECK(boots == 1, "exactly one reset happened before this boot (%lu)", boots);
-		return;
-	}
 	m->magic = RESET_MAGIC;
 	m->tag = tag;
 	m->boots = 1;
 	m->check = ~(RESET_MAGIC ^ tag ^ 1);
 	printf("reset: first boot; marker written at 0x%llx; resetting via %s\n", RESET_MARKER_ADDR,
 	       how);
-	trigger();
+	trigger(arg);
 	delay_us(RESET_WAIT_MS * 1000ull);
 	fail(GUEST_EXIT_STUCK, "still running %u ms after the reset via %s", RESET_WAIT_MS, how);
 }
 
-static void trigger_i8042(void)
+void reset_trigger_i8042(const void *unused)
 {
+	(void)unused;
 	outb(I8042_COMMAND, I8042_PULSE_RESET);
 }
 
-static void trigger_triple_fault(void)
+static void trigger_triple_fault(const void *unused)
 {
+	(void)unused;
 	/* #UD with an empty IDT: #GP, then #DF, then shutdown (SDM Vol. 3A
 	 * §6.15, interrupt 8). int3 would not do: this host's CPL0 emulator
 	 * rejects it. */
@@ -94,9 +100,18 @@ static void trigger_triple_fault(void)
 	__asm__ volatile("ud2");
 }
 
+/* Returns on the second boot (marker found and cleared); resets on the
+ * first. */
+static void reset_once(const struct boot_info *bi, const char *name, const char *how,
+		       void (*trigger)(const void *arg))
+{
+	if (!reset_marker_found(bi, name))
+		reset_via(bi, name, how, trigger, NULL);
+}
+
 void scn_reset(const struct boot_info *bi)
 {
-	reset_once(bi, "reset", "the i8042 (0xFE to port 0x64)", trigger_i8042);
+	reset_once(bi, "reset", "the i8042 (0xFE to port 0x64)", reset_trigger_i8042);
 }
 
 void scn_reset_triple(const struct boot_info *bi)
