@@ -24,6 +24,10 @@ static const struct scenario scenarios[] = {
 	{ "poweroff", scn_poweroff, "ACPI S5 through the FADT SLEEP_CONTROL_REG: the VM must end" },
 	{ "acpi-reset", scn_acpi_reset, "reset through the FADT RESET_REG, pass on the next boot" },
 	{ "fwcfg", scn_fwcfg, "the fw_cfg ABI: ports, directory, etc/e820, loader, DMA errors (fwcfg=strict)" },
+	{ "vmcoreinfo", scn_vmcoreinfo,
+	  "publish a VMCOREINFO note (vmci=hostile-case), fill memory, panic via pvpanic (--vmcoreinfo)" },
+	{ "vmcoreinfo-reset", scn_vmcoreinfo_reset,
+	  "publish, reset, panic without publishing again (vmci=republish: with)" },
 };
 
 /* The boot CPU's copy of what the loader passed. */

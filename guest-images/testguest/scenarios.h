@@ -25,6 +25,8 @@ void scn_reset_triple(const struct boot_info *bi);
 void scn_selftest(const struct boot_info *bi);
 void scn_trap(const struct boot_info *bi);
 void scn_fwcfg(const struct boot_info *bi);
+void scn_vmcoreinfo(const struct boot_info *bi);
+void scn_vmcoreinfo_reset(const struct boot_info *bi);
 void scn_acpi(const struct boot_info *bi);
 void scn_poweroff(const struct boot_info *bi);
 void scn_acpi_reset(const struct boot_info *bi);
