@@ -1,0 +1,254 @@
+# Issue 5: a guest panic gives an ELF core that readelf, eu-readelf and gdb
+# open, carrying the guest's VMCOREINFO note, its registers and its memory;
+# hostile vmcoreinfo descriptors give a dump without the note and one
+# warning; a reset clears what the guest published; a full disk leaves no
+# file behind.
+#
+# The guest side is the test guest's vmcoreinfo and vmcoreinfo-reset
+# scenarios (guest-images/testguest/scn_vmcoreinfo.c): everything it puts in
+# memory and registers it also prints ("vmcoreinfo: ..." lines), and these
+# tests hold the dump against that. tests/integration/elfcore.py is a second,
+# independent ELF reader.
+
+ELFCORE=$ROOT/tests/integration/elfcore.py
+PATTERN_ADDR=0x1000000 # docs/testguest.md, "Memory the guest uses"
+PATTERN_SIZE=0x10000
+MARKER_PAGE=0x1010000
+ZERO_ADDR=0x1011000
+ZERO_SIZE=0xF000
+FILL_ADDR=0x2000000
+
+need_guests() {
+	[ -f "$GUEST_ELF" ] && [ -f "$GUEST_BZ" ] || fail "test guests not built (make all)"
+}
+
+image_of() { # elf|bz
+	if [ "$1" = bz ]; then echo "$GUEST_BZ"; else echo "$GUEST_ELF"; fi
+}
+
+# panic_run IMAGE SCENARIO EXTRA-CMDLINE [MICROVM-ARGS...]: the run must end
+# in a panic (status 8) with exactly one dump in $TMP/dumps, named in $dump.
+panic_run() {
+	local img=$1 scn=$2 extra=$3
+	shift 3
+	need_guests
+	mkdir -p "$TMP/dumps"
+	run_guest "$img" "$scn" "$extra" -- --dump-dir "$TMP/dumps" "$@"
+	expect_status 8
+	expect_output '^vmcoreinfo: panicking'
+	set -- "$TMP"/dumps/*
+	[ $# = 1 ] && [ -f "$1" ] || fail "expected one dump in dumps/, found: $(ls -A "$TMP/dumps")"
+	dump=$1
+}
+
+# What the guest printed after "PREFIX" on its line.
+printed() {
+	sed -n "s/^vmcoreinfo: $1//p" "$TMP/out" | head -1
+}
+
+has_note() {
+	python3 "$ELFCORE" vmcoreinfo "$dump" >"$TMP/note.txt"
+	case $? in
+	0) return 0 ;;
+	3) return 1 ;;
+	*) fail "elfcore.py cannot read $dump" ;;
+	esac
+}
+
+# The note's text equals the lines the guest printed ("vmcoreinfo: text: L").
+expect_note_as_printed() {
+	has_note || fail "the dump has no VMCOREINFO note"
+	# The text of the last publication (vmcoreinfo-reset publishes twice).
+	awk '/^vmcoreinfo: VCIA/ { n = 0 } sub(/^vmcoreinfo: text: /, "") { t[n++] = $0 }
+		END { for (i = 0; i < n; i++) print t[i] }' "$TMP/out" >"$TMP/printed.txt"
+	[ -s "$TMP/printed.txt" ] || fail "the guest printed no note text"
+	cmp -s "$TMP/note.txt" "$TMP/printed.txt" || {
+		diff "$TMP/printed.txt" "$TMP/note.txt"
+		fail "the VMCOREINFO note differs from what the guest wrote"
+	}
+}
+
+expect_no_note() {
+	! has_note || fail "the dump has a VMCOREINFO note: $(cat "$TMP/note.txt")"
+	expect_no_output "with the guest's VMCOREINFO note"
+}
+
+# -- the dump as the standard tools see it --
+
+dump_tools() { # elf|bz
+	local marker=m$$x$RANDOM
+	panic_run "$(image_of "$1")" vmcoreinfo "marker=$marker" --vmcoreinfo
+	expect_output "dump: wrote .*with the guest's VMCOREINFO note"
+
+	readelf -h -l -n "$dump" >"$TMP/readelf.out" 2>&1 || { cat "$TMP/readelf.out"; fail "readelf failed"; }
+	grep -Eq 'Type:[[:space:]]+CORE' "$TMP/readelf.out" || fail "readelf: not ET_CORE"
+	grep -Eq 'Machine:[[:space:]]+Advanced Micro Devices X86-64' "$TMP/readelf.out" || fail "readelf: not x86-64"
+	grep -q '^  NOTE' "$TMP/readelf.out" && grep -q '^  LOAD' "$TMP/readelf.out" ||
+		fail "readelf: no PT_NOTE or PT_LOAD"
+	grep -q 'NT_PRSTATUS' "$TMP/readelf.out" || fail "readelf: no NT_PRSTATUS note"
+	grep -q 'VMCOREINFO' "$TMP/readelf.out" || fail "readelf: no VMCOREINFO note"
+	if grep -Ei 'warning|error|corrupt' "$TMP/readelf.out"; then fail "readelf complains"; fi
+
+	eu-readelf -n "$dump" >"$TMP/eu.out" 2>&1 || { cat "$TMP/eu.out"; fail "eu-readelf -n failed"; }
+	grep -q "MARKER=$marker" "$TMP/eu.out" || { cat "$TMP/eu.out"; fail "eu-readelf: no MARKER=$marker"; }
+	grep -q 'OSRELEASE=microvm-testguest' "$TMP/eu.out" || fail "eu-readelf: no OSRELEASE"
+	if grep -Ei 'invalid|error|corrupt' "$TMP/eu.out"; then fail "eu-readelf complains"; fi
+	expect_note_as_printed
+}
+test_dump_tools_elf() { dump_tools elf; }
+test_dump_tools_bzimage() { dump_tools bz; }
+
+# gdb shows the registers the guest loaded right before the panic.
+dump_registers() { # elf|bz
+	local r want got rsp rip1 rip2
+	command -v gdb >/dev/null || skip "no gdb"
+	panic_run "$(image_of "$1")" vmcoreinfo "" --vmcoreinfo
+	gdb -nx -batch -c "$dump" -ex 'info registers' >"$TMP/gdb.out" 2>&1 ||
+		{ cat "$TMP/gdb.out"; fail "gdb failed"; }
+	for r in rax rbx rcx rdx rsi rdi rbp r8 r9 r10 r11 r12 r13 r14 r15; do
+		want=$(grep -o " $r 0x[0-9a-f]*" "$TMP/out" | head -1 | awk '{print $2}')
+		[ -n "$want" ] || fail "the guest did not print $r"
+		got=$(awk -v r="$r" '$1 == r {print $2}' "$TMP/gdb.out")
+		[ "$got" = "$want" ] || { cat "$TMP/gdb.out"; fail "gdb: $r is '$got', the guest loaded $want"; }
+	done
+	read -r rsp rip1 rip2 <<EOF
+$(sed -n 's/^vmcoreinfo: rsp \(0x[0-9a-f]*\) rip \(0x[0-9a-f]*\) or \(0x[0-9a-f]*\)$/\1 \2 \3/p' "$TMP/out")
+EOF
+	got=$(awk '$1 == "rsp" {print $2}' "$TMP/gdb.out")
+	[ "$got" = "$rsp" ] || fail "gdb: rsp is '$got', the guest set $rsp"
+	got=$(awk '$1 == "rip" {print $2}' "$TMP/gdb.out")
+	[ "$got" = "$rip1" ] || [ "$got" = "$rip2" ] || fail "gdb: rip is '$got', want the out at $rip1 or $rip2 after it"
+}
+test_dump_registers_elf() { dump_registers elf; }
+test_dump_registers_bzimage() { dump_registers bz; }
+
+# The PT_LOAD (from readelf -lW) holding guest physical ADDR: prints the file
+# offset of ADDR, or fails.
+file_offset_of() { # ADDR
+	local a=$(($1)) type off va pa fs rest
+	while read -r type off va pa fs rest; do
+		[ "$type" = LOAD ] || continue
+		if [ "$a" -ge $((pa)) ] && [ "$a" -lt $((pa + fs)) ]; then
+			echo $((off + a - pa))
+			return 0
+		fi
+	done < <(readelf -lW "$dump")
+	return 1
+}
+
+# The guest's memory reads back from the PT_LOAD data at its guest physical
+# address: the pattern, the marker page, the zero pages.
+test_dump_memory() {
+	local off marker
+	panic_run "$GUEST_ELF" vmcoreinfo "marker=page$$" --vmcoreinfo
+	printed 'pattern at ' | grep -q "^$PATTERN_ADDR, $((PATTERN_SIZE)) bytes" ||
+		fail "the guest's pattern is not where this test expects it"
+	python3 "$ELFCORE" pattern "$dump" $PATTERN_ADDR $PATTERN_SIZE || fail "pattern at $PATTERN_ADDR"
+	python3 "$ELFCORE" zero "$dump" $ZERO_ADDR $ZERO_SIZE || fail "zero pages at $ZERO_ADDR"
+	# The marker page through readelf + dd: a reader independent of elfcore.py.
+	off=$(file_offset_of $MARKER_PAGE) || fail "no PT_LOAD holds $MARKER_PAGE"
+	marker=$(dd if="$dump" bs=4096 iflag=skip_bytes skip="$off" count=1 status=none | tr -d '\0')
+	[ "$marker" = "microvm-testguest marker page: MARKER=page$$" ] ||
+		fail "marker page at $MARKER_PAGE (file offset $off) holds '$marker'"
+	# The checks have teeth: the marker page is neither pattern nor zero.
+	if python3 "$ELFCORE" pattern "$dump" $MARKER_PAGE 64 >/dev/null ||
+		python3 "$ELFCORE" zero "$dump" $MARKER_PAGE 64 >/dev/null; then
+		fail "elfcore.py accepts the marker page as pattern or zeros"
+	fi
+}
+
+# Untouched RAM costs no disk: the 256 MiB dump is sparse.
+test_dump_sparse() {
+	local apparent used
+	panic_run "$GUEST_ELF" vmcoreinfo "" --vmcoreinfo --mem 256M
+	apparent=$(stat -c %s "$dump")
+	used=$(du --block-size=1 "$dump" | cut -f1)
+	echo "dump: $apparent bytes, $used on disk"
+	[ "$apparent" -gt $((256 << 20)) ] || fail "the dump ($apparent bytes) is smaller than RAM"
+	[ "$used" -lt $((16 << 20)) ] || fail "a mostly-zero 256 MiB guest takes $used bytes of disk"
+}
+
+# fill=64M: real data is really written (and reads back).
+test_dump_fill() {
+	local used
+	panic_run "$GUEST_ELF" vmcoreinfo "fill=64M" --vmcoreinfo --mem 256M
+	used=$(du --block-size=1 "$dump" | cut -f1)
+	[ "$used" -ge $((64 << 20)) ] || fail "64 MiB of guest data took only $used bytes of disk"
+	python3 "$ELFCORE" pattern "$dump" $FILL_ADDR 0x100000 || fail "fill: first MiB"
+	python3 "$ELFCORE" pattern "$dump" $((FILL_ADDR + (32 << 20))) 0x100000 || fail "fill: middle MiB"
+	python3 "$ELFCORE" pattern "$dump" $((FILL_ADDR + (63 << 20))) 0x100000 || fail "fill: last MiB"
+	python3 "$ELFCORE" zero "$dump" $((FILL_ADDR + (64 << 20))) 0x100000 || fail "after the fill"
+}
+
+# -- hostile descriptors: a dump without the note, one warning naming why --
+
+hostile() { # KNOB REGEX
+	panic_run "$GUEST_ELF" vmcoreinfo "vmci=$1" --vmcoreinfo
+	expect_output "published .*|not publishing"
+	expect_output "^microvm: $2"
+	[ "$(grep -c '^microvm: vmcoreinfo: ' "$TMP/out")" = 1 ] || fail "expected one vmcoreinfo warning"
+	expect_output 'dump: wrote '
+	expect_no_note
+	readelf -n "$dump" >/dev/null 2>&1 || fail "readelf cannot read the dump"
+}
+test_hostile_paddr_beyond_ram() { hostile paddr-beyond-ram 'vmcoreinfo: paddr 0x4000000000 \+ size [0-9]+ beyond RAM'; }
+test_hostile_paddr_overflow() { hostile paddr-overflow 'vmcoreinfo: paddr 0xfffffffffffffff0 \+ size [0-9]+ beyond RAM'; }
+test_hostile_size0() { hostile size0 'vmcoreinfo: size 0 out of range'; }
+test_hostile_size2m() { hostile size2m 'vmcoreinfo: size 2097152 out of range'; }
+test_hostile_version1() { hostile version1 'vmcoreinfo: version 1 unsupported'; }
+test_hostile_badname() { hostile badname 'vmcoreinfo: note name is "VMCOREINFX"'; }
+# The firmware gave the page; the guest never wrote it: an all-zero descriptor.
+test_hostile_nopublish() { hostile nopublish 'vmcoreinfo: the page at 0x[0-9a-f]+ is still empty'; }
+
+# Without --vmcoreinfo there is nothing to publish through: the guest's
+# check fails (no dump), and a panic gives a dump without the note.
+test_without_device() {
+	need_guests
+	mkdir -p "$TMP/dumps"
+	run_guest "$GUEST_ELF" vmcoreinfo "" -- --dump-dir "$TMP/dumps"
+	[ "$status" != 8 ] && [ $((status & 1)) = 1 ] || fail "status $status: the guest should fail a check"
+	expect_output 'FAIL: the XSDT lists an SSDT with OEM table id "VMCOREIN"'
+	[ -z "$(ls -A "$TMP/dumps")" ] || fail "a dump without a panic"
+	panic_run "$GUEST_ELF" vmcoreinfo vmci=nopublish
+	expect_no_note
+}
+
+# -- reset: what the guest published is gone after a reset --
+
+# Published, reset, panic without publishing: no stale note. The VMM
+# zeroes the address on the reset, then the firmware runs again and
+# publishes a fresh, zeroed page: the guest sees it empty, and so does the
+# dumper ("still empty"; "address is zero" only if the firmware never ran).
+test_reset_clears() {
+	panic_run "$GUEST_ELF" vmcoreinfo-reset "" --vmcoreinfo
+	expect_output 'reset: marker found'
+	expect_output 'PASS: the page.s first 56 bytes are zero'
+	expect_output '^microvm: vmcoreinfo: (the page at 0x[0-9a-f]+ is still empty|address is zero)'
+	expect_no_note
+}
+
+test_reset_republish() {
+	panic_run "$GUEST_BZ" vmcoreinfo-reset vmci=republish --vmcoreinfo
+	expect_output 'reset: marker found'
+	expect_output "dump: wrote .*with the guest's VMCOREINFO note"
+	expect_note_as_printed
+}
+
+# -- a full disk --
+
+# 64 MiB of guest data into a 16 MiB tmpfs: the error is reported, no file
+# (not even a temporary one) stays behind, the exit status is still 8.
+test_enospc() {
+	local dir=$TMP/small
+	mkdir -p "$dir"
+	mount -t tmpfs -o size=16m microvm-test "$dir" 2>"$TMP/mount.err" ||
+		skip "cannot mount a tmpfs here: $(cat "$TMP/mount.err")"
+	trap "umount '$dir'" EXIT
+	need_guests
+	run_guest "$GUEST_ELF" vmcoreinfo "fill=64M" -- --vmcoreinfo --mem 256M --dump-dir "$dir"
+	expect_status 8
+	expect_output 'vmcoreinfo: fill: pattern at 0x2000000'
+	expect_output '^microvm: dump: .*No space left on device'
+	expect_no_output 'dump: wrote '
+	[ -z "$(ls -A "$dir")" ] || fail "files left behind: $(ls -A "$dir")"
+}
