@@ -37,6 +37,8 @@ expect() {
 PASS=1
 FAIL_USAGE=225 # (0x70 << 1) | 1
 FAIL_TRAP=227  # (0x71 << 1) | 1
+FAIL_STUCK=231 # (0x73 << 1) | 1
+POWEROFF=0     # the VMM ended on the guest's ACPI S5 (QEMU with -no-reboot)
 
 for img in elf bzimage; do
 	expect $PASS $img hello
@@ -52,6 +54,13 @@ for img in elf bzimage; do
 		expect $FAIL_TRAP $img trap trap=$t
 	done
 	expect $FAIL_USAGE $img no-such-scenario
+	expect $PASS $img acpi
+	expect $PASS $img -c 4 acpi
+	expect $PASS $img fwcfg
+	expect $POWEROFF $img poweroff
+	expect $PASS $img acpi-reset
+	# A sleep state the platform does not offer must not end the VM.
+	expect $FAIL_STUCK $img poweroff slp_typ=1
 	# memmap: RAM total 256M against expect_mem=512M is check 6.
 	expect 13 $img memmap expect_mem=512M
 	# smp: only 1 of 2 APs can report: check 3, after the 10 s wait.
@@ -66,6 +75,10 @@ else
 	# microvm builds exactly the layout of shared/DESIGN.md §3.
 	expect $PASS elf memmap memmap=exact
 	expect $PASS bzimage -m 5G memmap memmap=exact
+	expect $PASS elf acpi acpi=strict
+	expect $PASS bzimage -c 4 -m 5G acpi acpi=strict
+	expect $PASS elf fwcfg fwcfg=strict
+	expect $PASS bzimage fwcfg fwcfg=strict
 fi
 
 echo "qemu-check ($vmm): $pass as expected, $bad not"

@@ -1,0 +1,62 @@
+# The peer check: the same test-guest scenarios under QEMU's microvm
+# machine (qemu-system-x86_64 -M microvm -accel kvm -cpu qemu64,-cx16),
+# through guest-images/qemu-run.sh. QEMU defines the fw_cfg and ACPI ABI
+# microvm speaks, so what passes under microvm must pass here too (the
+# non-strict checks: only what the ABI guarantees; peers differ in file
+# sets and layout).
+
+TIMEOUT_test_qemu_check_microvm=180
+TIMEOUT_test_qemu_check_qemu=180
+
+QEMU_RUN=$ROOT/guest-images/qemu-run.sh
+
+# Skips (with the reason) only if QEMU cannot run here at all: a paused
+# microvm machine on KVM must still be up after a second.
+need_qemu() {
+	[ -f "$GUEST_ELF" ] && [ -f "$GUEST_BZ" ] || fail "test guests not built (make all)"
+	command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 is not installed"
+	timeout 1 qemu-system-x86_64 -M microvm -accel kvm -cpu qemu64,-cx16 -m 32M -display none \
+		-S -monitor none -serial none </dev/null >"$TMP/qemu-probe" 2>&1
+	[ $? = 124 ] || skip "qemu-system-x86_64 -M microvm -accel kvm does not run here: $(grep -v warning "$TMP/qemu-probe" | head -2)"
+}
+
+# qemu_scenario STATUS [qemu-run options] SCENARIO [KEY=VALUE...]
+qemu_scenario() {
+	local want=$1
+	shift
+	need_qemu
+	"$QEMU_RUN" -V qemu "$@" >"$TMP/out" 2>&1
+	status=$?
+	expect_status "$want"
+}
+
+test_hello_elf() { qemu_scenario 1 -k elf hello; expect_output 'microvm test guest: hello'; }
+test_hello_bzimage() { qemu_scenario 1 -k bzimage hello; }
+test_memmap_elf() { qemu_scenario 1 -k elf memmap; }
+test_memmap_bzimage() { qemu_scenario 1 -k bzimage -m 5G memmap; }
+test_fwcfg_elf() {
+	qemu_scenario 1 -k elf fwcfg
+	expect_output 'PASS: a DMA READ whose address \+ length wraps fails'
+}
+test_fwcfg_bzimage() { qemu_scenario 1 -k bzimage fwcfg; }
+test_acpi_elf() { qemu_scenario 1 -k elf acpi; }
+test_acpi_4cpus_bzimage() { qemu_scenario 1 -k bzimage -c 4 acpi; }
+test_poweroff() { qemu_scenario 0 -k elf poweroff; expect_output 'poweroff: writing 0x34'; }
+test_acpi_reset() { qemu_scenario 1 -k bzimage acpi-reset; expect_output 'reset: marker found'; }
+
+# The whole scenario table, as a peer and through microvm (about 40-50 s each).
+test_qemu_check_qemu() {
+	need_qemu
+	"$ROOT/guest-images/qemu-check.sh" >"$TMP/out" 2>&1
+	status=$?
+	grep -E '^(FAIL|qemu-check)' "$TMP/out"
+	expect_status 0
+}
+
+test_qemu_check_microvm() {
+	[ -x "$MICROVM" ] || fail "build/microvm not built"
+	"$ROOT/guest-images/qemu-check.sh" -V microvm >"$TMP/out" 2>&1
+	status=$?
+	grep -E '^(FAIL|qemu-check)' "$TMP/out"
+	expect_status 0
+}
