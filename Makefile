@@ -19,7 +19,7 @@ B       := build
 # Debian packages the build and the tests need; `make deps` installs missing ones.
 DEB_PKGS := gcc make binutils pkg-config libc6-dev linux-libc-dev libfdt-dev liburing-dev \
 	libcriterion-dev acpica-tools elfutils gdb makedumpfile crash device-tree-compiler \
-	qemu-system-x86 busybox-static cpio xz-utils zstd python3 coreutils
+	qemu-system-x86 busybox-static cpio xz-utils zstd lz4 python3 coreutils
 
 WARN    := -Wall -Wextra -Werror -Wformat=2 -Wmissing-prototypes -Wno-unused-parameter
 CFLAGS  ?= -O2 -g
