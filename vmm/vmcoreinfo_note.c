@@ -75,7 +75,7 @@ int vmcoreinfo_note_find(const struct guest_mem *gm, uint64_t addr, struct vmcor
 	size = get_le32(hdr + VMCI_HDR_SIZE_OFF);
 	if (version == VMCI_VERSION && paddr == 0 && size == 0)
 		return errf(why, -ENOENT,
-			    "vmcoreinfo: the page at 0x%" PRIx64 " is still empty (the guest's driver has not published its note)",
+			    "vmcoreinfo: the page at 0x%" PRIx64 " is still empty (the guest has not published its note since power-on or the last reset)",
 			    addr - 40);
 	if (version != VMCI_VERSION)
 		return errf(why, -EPROTO, "vmcoreinfo: version %" PRIu32 " unsupported", version);

@@ -65,7 +65,7 @@ Test(vmcoreinfo_note, page_still_empty)
 	fake_init(&g);
 	fake_publish(&g, 0, 0, 0);
 	cr_assert_eq(find(&g, FAKE_VMCI_ADDR, &n, &why), -ENOENT);
-	cr_assert(strstr(why.msg, "is still empty (the guest's driver has not published its note)"),
+	cr_assert(strstr(why.msg, "is still empty (the guest has not published its note since power-on or the last reset)"),
 		  "%s", why.msg);
 	fake_fini(&g);
 }
