@@ -252,3 +252,31 @@ test_enospc() {
 	expect_no_output 'dump: wrote '
 	[ -z "$(ls -A "$dir")" ] || fail "files left behind: $(ls -A "$dir")"
 }
+
+# acpiexec, the interpreter Linux uses, on the tables exactly as the firmware
+# left them in guest RAM (taken from the dump): \_SB.VMCI._STA is 0x0F and
+# ADDR returns the address microvm holds, so a guest driver finds the page.
+test_patched_tables_in_guest_memory() {
+	local addr
+	panic_run "$GUEST_ELF" vmcoreinfo "" --vmcoreinfo -v
+	addr=$(sed -n 's/^microvm: vmcoreinfo: the firmware published the page at 0x[0-9a-f]* (address 0x\([0-9a-f]*\))$/\1/p' "$TMP/out" | tail -1)
+	[ -n "$addr" ] || fail "microvm did not log the address the firmware wrote back"
+	python3 "$ROOT/tests/integration/dump_tables.py" "$dump" "$TMP/tables" >"$TMP/tables.txt" ||
+		{ cat "$TMP/tables.txt"; fail "cannot walk the ACPI tables in the dump"; }
+	grep -q '^SSDT VMCOREIN ' "$TMP/tables.txt" || fail "no VMCOREIN SSDT reachable from the RSDP"
+	(cd "$TMP/tables" && acpiexec -b 'evaluate \_SB.VMCI._STA; evaluate \_SB.VMCI.ADDR' \
+		DSDT.dat SSDT-VMCOREIN.dat) >"$TMP/acpiexec.txt" 2>&1
+	grep -A1 'Evaluation of \\_SB.VMCI._STA' "$TMP/acpiexec.txt" | grep -q '\[Integer\] = 000000000000000F' ||
+		{ cat "$TMP/acpiexec.txt"; fail "_STA is not 0x0F"; }
+	grep -A3 'Evaluation of \\_SB.VMCI.ADDR' "$TMP/acpiexec.txt" |
+		grep -qi "\[Integer\] = 0*$addr\$" ||
+		{ cat "$TMP/acpiexec.txt"; fail "ADDR does not return 0x$addr"; }
+}
+
+# crash(8) reads the kernel release from the dump's VMCOREINFO note.
+test_crash_reads_osrelease() {
+	command -v crash >/dev/null || fail "crash missing (make deps installs it)"
+	panic_run "$GUEST_ELF" vmcoreinfo "" --vmcoreinfo
+	crash --osrelease "$dump" >"$TMP/crash.txt" 2>&1
+	grep -qx 'microvm-testguest' "$TMP/crash.txt" || { cat "$TMP/crash.txt"; fail "crash --osrelease did not print microvm-testguest"; }
+}
