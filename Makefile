@@ -11,6 +11,7 @@
 # tests/integration/*.sh joins the integration tests. Modules with special
 # rules bring their own fragment (firmware/firmware.mk, guest-images/*.mk).
 
+SHELL   := /bin/bash
 CC      ?= gcc
 PREFIX  ?= /usr/local
 DESTDIR ?=
@@ -107,9 +108,16 @@ deps:
 
 run: deps
 	$(MAKE) all
+	@echo "== microvm: the test guest says hello (status 1 = the guest passed) =="
 	$(B)/microvm run --debug-exit --cmdline "test=hello" $(B)/guest-images/testguest.elf; \
-	status=$$?; echo "make run: the guest exited with status $$status (1 = test guest passed)"; \
-	test $$status -eq 1
+		test $$? -eq 1
+	@echo "== the guest panics: microvm writes an ELF core with the guest's VMCOREINFO note =="
+	@mkdir -p $(B)/run-demo && rm -f $(B)/run-demo/microvm-core-*
+	$(B)/microvm run --vmcoreinfo --debug-exit --dump-dir $(B)/run-demo \
+		--cmdline "test=vmcoreinfo marker=make-run" $(B)/guest-images/testguest.elf \
+		| grep -v '^vmcoreinfo: text:'; test $${PIPESTATUS[0]} -eq 8
+	@echo "== microvm inspect: what the dump holds (also try readelf -n, gdb -c, crash) =="
+	$(B)/microvm inspect $(B)/run-demo/microvm-core-*.elf
 
 unit: $(B)/unit-tests
 	$(B)/unit-tests --jobs 2
