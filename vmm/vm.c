@@ -434,6 +434,9 @@ int vm_run(struct vm *vm)
 		atomic_store(&vm->request, VM_RUN);
 	}
 	term_restore();
+	if (vm->pio.unhandled || vm->mmio.unhandled)
+		log_info("%llu port-IO and %llu MMIO accesses hit no device (read as all-ones, writes dropped)",
+			 (unsigned long long)vm->pio.unhandled, (unsigned long long)vm->mmio.unhandled);
 	if (sig_fd >= 0)
 		close(sig_fd);
 	return atomic_load(&vm->exit_status);
