@@ -39,8 +39,10 @@ static void fw_status_write(struct device *dev, uint64_t off, unsigned len, uint
 		log_info("firmware: ACPI tables placed, entering the kernel");
 		return;
 	}
-	log_err("firmware: stopped with status %u: %s (its message is on the console above); "
-		"this is a microvm bug, please report it", s, status_text(s));
+	log_err("firmware: stopped with status %u: %s (its message is on the console above); %s", s,
+		status_text(s),
+		dev->vm->cfg.nr_fwcfg ? "check the files given with --fw-cfg"
+				      : "this is a microvm bug, please report it");
 	vm_request(dev->vm, VM_REQ_EXIT, EXIT_GUEST_FAULT);
 }
 

@@ -122,6 +122,7 @@ enum {
 	OPT_ON_PANIC,
 	OPT_DUMP_DIR,
 	OPT_CPU_COMPAT,
+	OPT_FW_CFG,
 };
 
 static const struct option long_opts[] = {
@@ -136,6 +137,7 @@ static const struct option long_opts[] = {
 	{ "on-panic", required_argument, NULL, OPT_ON_PANIC },
 	{ "dump-dir", required_argument, NULL, OPT_DUMP_DIR },
 	{ "cpu-compat", required_argument, NULL, OPT_CPU_COMPAT },
+	{ "fw-cfg", required_argument, NULL, OPT_FW_CFG },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -159,6 +161,9 @@ static const char run_help[] =
 	"                         microvm with status (v << 1) | 1 (for test guests)\n"
 	"      --cpu-compat MODE  auto (default), native or emulated: whether to hide\n"
 	"                         CPU features a software-emulating KVM cannot run\n"
+	"      --fw-cfg name=NAME,file=PATH | name=NAME,string=STR\n"
+	"                         add a fw_cfg file for the guest, as QEMU's -fw_cfg;\n"
+	"                         use names under opt/ (others replace microvm's own)\n"
 	"\n"
 	"Crash dumps:\n"
 	"      --vmcoreinfo       offer the vmcoreinfo device so the guest can tell\n"
@@ -183,6 +188,34 @@ static const char tables_help[] =
 	"firmware receives them (before it patches pointers and checksums), to\n"
 	"DIR/<SIGNATURE>[-<OEM table id>].dat, plus the fw_cfg blobs (the linker/loader\n"
 	"script as DIR/table-loader.bin). Feed them to iasl -d or acpiexec.\n";
+
+/* "name=NAME,file=PATH" or "name=NAME,string=STR"; the strings point into s (argv). */
+int parse_user_fwcfg(char *s, struct user_fwcfg *out, struct errbuf *err)
+{
+	char *comma = strchr(s, ',');
+	const char *orig = s;
+
+	memset(out, 0, sizeof(*out));
+	if (strncmp(s, "name=", 5) || !comma)
+		return errf(err, -EINVAL,
+			    "--fw-cfg %s: expected name=NAME,file=PATH or name=NAME,string=STR", orig);
+	*comma = '\0';
+	out->name = s + 5;
+	s = comma + 1;
+	if (!strncmp(s, "file=", 5) && s[5])
+		out->file = s + 5;
+	else if (!strncmp(s, "string=", 7))
+		out->string = s + 7;
+	else {
+		*comma = ',';
+		return errf(err, -EINVAL, "--fw-cfg %s: after the name give file=PATH or string=STR", orig);
+	}
+	if (!*out->name || strlen(out->name) > 55) {
+		*comma = ',';
+		return errf(err, -EINVAL, "--fw-cfg %s: the name must have 1 to 55 characters", orig);
+	}
+	return 0;
+}
 
 static int parse_cpus(const char *s, unsigned *out, struct errbuf *err)
 {
@@ -273,6 +306,14 @@ int options_parse(enum options_cmd cmd, int argc, char **argv, struct vm_config 
 		case OPT_DUMP_DIR:
 			cfg->dump_dir = optarg;
 			run_only = true;
+			break;
+		case OPT_FW_CFG:
+			run_only = true;
+			if (cfg->nr_fwcfg == VM_MAX_USER_FWCFG)
+				return errf(err, -EINVAL, "--fw-cfg: at most %d files", VM_MAX_USER_FWCFG);
+			r = parse_user_fwcfg(optarg, &cfg->fwcfg[cfg->nr_fwcfg], err);
+			if (!r)
+				cfg->nr_fwcfg++;
 			break;
 		case OPT_CPU_COMPAT:
 			r = parse_compat(optarg, &cfg->cpu_compat, err);

@@ -30,4 +30,7 @@ int options_parse(enum options_cmd cmd, int argc, char **argv, struct vm_config 
 
 void options_defaults(struct vm_config *cfg);
 
+/* One --fw-cfg value; splits s in place. */
+int parse_user_fwcfg(char *s, struct user_fwcfg *out, struct errbuf *err);
+
 #endif

@@ -24,6 +24,7 @@
 #include "devices/fw_cfg.h"
 #include "devices/serial.h"
 #include "vmm/acpi_build.h"
+#include "vmm/fileio.h"
 #include "vmm/firmware.h"
 #include "vmm/kvm.h"
 #include "vmm/layout.h"
@@ -152,6 +153,41 @@ static int vm_init_common(struct vm *vm, const struct vm_config *cfg, struct err
 	return 0;
 }
 
+/*
+ * --fw-cfg files, after microvm's own so that a user can replace one of
+ * those (for example the loader script, to see how the firmware copes).
+ */
+static int add_user_fwcfg(struct vm *vm, struct errbuf *err)
+{
+	for (unsigned i = 0; i < vm->cfg.nr_fwcfg; i++) {
+		const struct user_fwcfg *u = &vm->cfg.fwcfg[i];
+		uint8_t *data = NULL;
+		size_t size;
+		int r;
+
+		if (u->file) {
+			r = file_read_all(u->file, 16u << 20, &data, &size, err);
+			if (r)
+				return r;
+		} else {
+			size = strlen(u->string);
+		}
+		if (strncmp(u->name, "opt/", 4))
+			log_warn("--fw-cfg name=%s: names outside opt/ belong to microvm; %s it may break the boot",
+				 u->name, fwcfg_file_key(vm->fwcfg, u->name) >= 0 ? "replacing" : "adding");
+		if (fwcfg_file_key(vm->fwcfg, u->name) >= 0)
+			r = fwcfg_update_file(vm->fwcfg, u->name, data ? data : (const void *)u->string,
+					      (uint32_t)size);
+		else
+			r = fwcfg_add_file(vm->fwcfg, u->name, data ? data : (const void *)u->string,
+					   (uint32_t)size, false, NULL, NULL);
+		free(data);
+		if (r)
+			return errf(err, r, "--fw-cfg name=%s: %s", u->name, strerror(-r));
+	}
+	return 0;
+}
+
 /* Devices, then the ACPI tables they describe, published through fw_cfg. */
 static int vm_init_platform(struct vm *vm, struct errbuf *err)
 {
@@ -172,7 +208,7 @@ static int vm_init_platform(struct vm *vm, struct errbuf *err)
 				NULL, NULL)))
 		errf(err, r, "fw_cfg: cannot add the ACPI blobs: %s", strerror(-r));
 	acpi_blobs_free(&b);
-	return r;
+	return r ? r : add_user_fwcfg(vm, err);
 }
 
 int vm_init(struct vm *vm, const struct vm_config *cfg, const struct boot_files *files,

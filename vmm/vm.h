@@ -36,6 +36,15 @@ enum panic_action {
 #define EXIT_GUEST_PANIC 8   /* the guest reported a panic (pvpanic) */
 #define EXIT_SIGNAL 16	     /* stopped by SIGINT/SIGTERM/SIGHUP or the escape key */
 
+#define VM_MAX_USER_FWCFG 16
+
+/* --fw-cfg name=NAME,file=PATH or name=NAME,string=STR (QEMU's -fw_cfg). */
+struct user_fwcfg {
+	const char *name;
+	const char *file;   /* NULL when string is set */
+	const char *string;
+};
+
 struct vm_config {
 	uint64_t mem_size;
 	unsigned nr_cpus;
@@ -48,6 +57,8 @@ struct vm_config {
 	unsigned on_panic; /* enum panic_action bits */
 	const char *dump_dir;
 	int cpu_compat; /* enum cpu_compat (vmm/cpuid.h) */
+	struct user_fwcfg fwcfg[VM_MAX_USER_FWCFG];
+	unsigned nr_fwcfg;
 };
 
 struct vcpu {

@@ -136,3 +136,27 @@ Test(options, tables_accepts_machine_options_only)
 	cr_assert_eq(parse(CMD_TABLES, &cfg, &pos, &err, 4, a2), -EINVAL);
 	cr_assert(strstr(err.msg, "run only"), "%s", err.msg);
 }
+
+Test(options, user_fwcfg_specs)
+{
+	struct user_fwcfg u;
+	struct errbuf err;
+	char s1[] = "name=opt/a/b,file=/tmp/x";
+	char s2[] = "name=opt/s,string=hello, world";
+	char s3[] = "opt/x";
+	char s4[] = "name=opt/x,data=1";
+	char s5[] = "name=,string=x";
+	char s6[] = "name=opt/x,file=";
+
+	cr_assert_eq(parse_user_fwcfg(s1, &u, &err), 0);
+	cr_assert_str_eq(u.name, "opt/a/b");
+	cr_assert_str_eq(u.file, "/tmp/x");
+	cr_assert_null(u.string);
+	cr_assert_eq(parse_user_fwcfg(s2, &u, &err), 0);
+	cr_assert_str_eq(u.string, "hello, world"); /* only the first comma separates */
+	cr_assert_eq(parse_user_fwcfg(s3, &u, &err), -EINVAL);
+	cr_assert_eq(parse_user_fwcfg(s4, &u, &err), -EINVAL);
+	cr_assert(strstr(err.msg, "name=opt/x,data=1"), "%s", err.msg);
+	cr_assert_eq(parse_user_fwcfg(s5, &u, &err), -EINVAL);
+	cr_assert_eq(parse_user_fwcfg(s6, &u, &err), -EINVAL);
+}

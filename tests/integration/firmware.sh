@@ -1,0 +1,64 @@
+# The firmware's failure path end to end: a loader script it must refuse
+# (given through --fw-cfg, which replaces microvm's own etc/table-loader)
+# makes it print the command's index and reason on the console and report
+# through its status port; microvm exits 4 with a message, never hangs.
+
+# loader_cmd FILE COMMAND NAME [ALIGN ZONE]: append one 128-byte ALLOCATE-shaped command.
+loader_cmd() {
+	python3 - "$@" <<'PY'
+import struct, sys
+path, cmd, name = sys.argv[1], int(sys.argv[2]), sys.argv[3].encode()
+align = int(sys.argv[4]) if len(sys.argv) > 4 else 64
+zone = int(sys.argv[5]) if len(sys.argv) > 5 else 1
+e = bytearray(128)
+struct.pack_into("<I", e, 0, cmd)
+e[4:4 + len(name)] = name
+struct.pack_into("<I", e, 60, align)
+e[64] = zone
+open(path, "ab").write(e)
+PY
+}
+
+test_firmware_refuses_unknown_file() {
+	loader_cmd "$TMP/loader.bin" 1 etc/no-such-file
+	run_guest "$GUEST_ELF" hello -- --fw-cfg "name=etc/table-loader,file=$TMP/loader.bin"
+	expect_status 4
+	expect_output 'microvm firmware: etc/table-loader command 0 \(ALLOCATE\)'
+	expect_output 'etc/no-such-file'
+	expect_output '^microvm: firmware: stopped with status 2: a linker/loader command failed'
+	expect_no_output 'testguest: running'
+}
+
+test_firmware_refuses_bad_alignment() {
+	loader_cmd "$TMP/loader.bin" 1 etc/acpi/tables 3 1
+	run_guest "$GUEST_ELF" hello -- --fw-cfg "name=etc/table-loader,file=$TMP/loader.bin"
+	expect_status 4
+	expect_output 'command 0 \(ALLOCATE\)'
+	expect_output '^microvm: firmware: stopped with status 2'
+}
+
+# Unknown command codes are skipped, as QEMU's firmware does, and said so;
+# a script that then places no RSDP is still a failure.
+test_firmware_skips_unknown_command() {
+	loader_cmd "$TMP/loader.bin" 99 whatever
+	run_guest "$GUEST_ELF" hello -- --fw-cfg "name=etc/table-loader,file=$TMP/loader.bin"
+	expect_status 4
+	expect_output 'command 0: skipped unknown command'
+	expect_output 'placed no valid RSDP'
+}
+
+# A file under opt/ is the user's own: added without a warning, boot unaffected.
+test_user_fwcfg_file_added() {
+	run_guest "$GUEST_ELF" hello -- --fw-cfg name=opt/org.example/greeting,string=hi
+	expect_status 1
+	expect_no_output 'belong to microvm'
+}
+
+test_user_fwcfg_bad_spec() {
+	run_microvm run --fw-cfg opt/x "$GUEST_ELF"
+	expect_status 2
+	expect_one_error_line '--fw-cfg opt/x: expected name=NAME,file=PATH'
+	run_microvm run --fw-cfg "name=opt/x,file=$TMP/missing" "$GUEST_ELF"
+	expect_status 2
+	expect_one_error_line 'missing: No such file'
+}
