@@ -185,3 +185,14 @@ int cmdline_size(const struct boot_info *bi, const char *key, uint64_t *val)
 		     key, buf);
 	return 1;
 }
+
+int ram_covers(const struct boot_info *bi, uint64_t addr, uint64_t len)
+{
+	for (unsigned i = 0; i < bi->nr_mem; i++) {
+		const struct mem_range *m = &bi->mem[i];
+		if (m->type == MEM_RAM && addr >= m->addr && addr - m->addr < m->size &&
+		    len <= m->size - (addr - m->addr))
+			return 1;
+	}
+	return 0;
+}

@@ -39,6 +39,9 @@ struct boot_info {
 
 /* Fill *bi from the structure at `addr`; fails the run if it is malformed. */
 void boot_info_read(struct boot_info *bi, unsigned proto, uint32_t addr);
+
+/* 1 if one RAM entry of the memory map holds all of [addr, addr + len). */
+int ram_covers(const struct boot_info *bi, uint64_t addr, uint64_t len);
 const char *boot_proto_name(unsigned proto);
 const char *mem_type_name(uint32_t type);
 

@@ -50,18 +50,6 @@ static void print_range(const char *prefix, const struct mem_range *m)
 	       mem_type_name(m->type), m->size >> 10);
 }
 
-/* 1 if one RAM entry holds all of [addr, addr + len). */
-static int ram_covers(const struct boot_info *bi, uint64_t addr, uint64_t len)
-{
-	for (unsigned i = 0; i < bi->nr_mem; i++) {
-		const struct mem_range *m = &bi->mem[i];
-		if (m->type == MEM_RAM && addr >= m->addr && addr - m->addr < m->size &&
-		    len <= m->size - (addr - m->addr))
-			return 1;
-	}
-	return 0;
-}
-
 /* Index of the first entry that is empty or wraps around, or that starts
  * before the end of its predecessor (out of order or overlapping); -1 if
  * none. */

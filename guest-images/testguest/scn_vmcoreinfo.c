@@ -91,16 +91,6 @@ static uint64_t user_zero(uint64_t arg)
 	return 0;
 }
 
-static int ram_covers(const struct boot_info *bi, uint64_t addr, uint64_t len)
-{
-	for (unsigned i = 0; i < bi->nr_mem; i++) {
-		const struct mem_range *m = &bi->mem[i];
-		if (m->type == MEM_RAM && addr >= m->addr && addr - m->addr < m->size &&
-		    len <= m->size - (addr - m->addr))
-			return 1;
-	}
-	return 0;
-}
 
 /* ---- the note ---- */
 
