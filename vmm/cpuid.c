@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "vmm/cpuid.h"
 
+#include "vmm/util.h"
+
 #include <linux/kvm.h>
 #include <stdio.h>
 #include <string.h>
@@ -97,6 +99,48 @@ static void hide_emulator_gaps(struct kvm_cpuid2 *c)
 	for (unsigned i = 0; i < c->nent; i++)
 		if (c->entries[i].function == 0xD)
 			c->entries[i].eax = c->entries[i].ebx = c->entries[i].ecx = c->entries[i].edx = 0;
+}
+
+static const struct {
+	unsigned function, index, reg; /* reg: 0 eax, 1 ebx, 2 ecx, 3 edx */
+	uint32_t bit;
+	const char *name;
+} gap_features[] = {
+	{ 1, 0, 2, CPUID_1_ECX_CX16, "CX16" },
+	{ 1, 0, 2, CPUID_1_ECX_XSAVE, "XSAVE" },
+	{ 1, 0, 2, CPUID_1_ECX_AVX, "AVX" },
+	{ 1, 0, 2, CPUID_1_ECX_FMA, "FMA" },
+	{ 1, 0, 2, CPUID_1_ECX_F16C, "F16C" },
+	{ 7, 0, 1, 1u << 5, "AVX2" },
+	{ 7, 0, 1, 1u << 16, "AVX512F" },
+	{ 0xd, 0, 0, 0xffffffffu, "XSAVE state (leaf 0xD)" },
+};
+
+static uint32_t reg_of(const struct kvm_cpuid_entry2 *e, unsigned reg)
+{
+	return reg == 0 ? e->eax : reg == 1 ? e->ebx : reg == 2 ? e->ecx : e->edx;
+}
+
+unsigned cpuid_forced_features(struct kvm_cpuid2 *want, struct kvm_cpuid2 *got, char *buf,
+			       unsigned len)
+{
+	unsigned n = 0, used = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; i < ARRAY_SIZE(gap_features); i++) {
+		struct kvm_cpuid_entry2 *w = cpuid_find(want, gap_features[i].function, gap_features[i].index);
+		struct kvm_cpuid_entry2 *g = cpuid_find(got, gap_features[i].function, gap_features[i].index);
+		uint32_t bit = gap_features[i].bit;
+
+		if (!g || (reg_of(g, gap_features[i].reg) & bit) == 0)
+			continue;
+		if (w && (reg_of(w, gap_features[i].reg) & bit))
+			continue; /* microvm did not hide it */
+		used += (unsigned)snprintf(buf + used, used < len ? len - used : 0, "%s%s", n ? ", " : "",
+					   gap_features[i].name);
+		n++;
+	}
+	return n;
 }
 
 void cpuid_adjust(struct kvm_cpuid2 *c, unsigned index, unsigned nr_cpus, bool emulated)

@@ -32,6 +32,15 @@ bool cpuid_host_emulates_cpl0(const char **why);
  */
 void cpuid_adjust(struct kvm_cpuid2 *c, unsigned index, unsigned nr_cpus, bool emulated);
 
+/*
+ * Features the emulator cannot execute that `got` (what KVM stored after
+ * KVM_SET_CPUID2) still advertises although `want` hid them, as a
+ * comma-separated list of names in buf; returns how many. Some hosts force
+ * them back on; microvm then says so instead of pretending.
+ */
+unsigned cpuid_forced_features(struct kvm_cpuid2 *want, struct kvm_cpuid2 *got, char *buf,
+			       unsigned len);
+
 /* The entry for (function, index) or NULL. */
 struct kvm_cpuid_entry2 *cpuid_find(struct kvm_cpuid2 *c, unsigned function, unsigned index);
 

@@ -53,6 +53,21 @@ static int setup_lapic(struct vcpu *v, struct errbuf *err)
 	return 0;
 }
 
+/* Read back what KVM stored: some hosts put hidden features back. */
+static void report_forced_features(struct vcpu *v, struct kvm_cpuid2 *want)
+{
+	struct kvm_cpuid2 *got = calloc(1, sizeof(*got) + want->nent * sizeof(got->entries[0]));
+	char *names = v->vm->forced_features;
+
+	if (!got)
+		return;
+	got->nent = want->nent;
+	if (ioctl(v->fd, KVM_GET_CPUID2, got) == 0 &&
+	    cpuid_forced_features(want, got, names, sizeof(v->vm->forced_features)))
+		log_info("this host's KVM advertises %s to the guest although microvm hid them", names);
+	free(got);
+}
+
 static int setup_cpuid(struct vm *vm, struct vcpu *v, struct errbuf *err)
 {
 	size_t sz = sizeof(*vm->cpuid) + vm->cpuid->nent * sizeof(vm->cpuid->entries[0]);
@@ -65,6 +80,8 @@ static int setup_cpuid(struct vm *vm, struct vcpu *v, struct errbuf *err)
 	cpuid_adjust(c, v->id, vm->nr_vcpus, vm->host_emulated);
 	if (ioctl(v->fd, KVM_SET_CPUID2, c) < 0)
 		r = errf(err, -errno, "vCPU %u: KVM_SET_CPUID2: %s", v->id, strerror(errno));
+	else if (v->id == 0 && vm->host_emulated && !vm->resets)
+		report_forced_features(v, c);
 	free(c);
 	return r;
 }
@@ -264,8 +281,10 @@ static void report_fault(struct vcpu *v, const char *what)
 		v->id, r.rsp, r.rbp, r.rflags, s.cr0, s.cr3, s.cr4, s.efer);
 	if (v->vm->host_emulated && run->exit_reason == KVM_EXIT_INTERNAL_ERROR)
 		log_err("vCPU %u: this host's KVM emulates guest kernel-mode code and cannot execute some "
-			"instructions (SSE/AVX, cmpxchg16b, xsave, kernel-mode int3); see docs/usage.md",
-			v->id);
+			"instructions (SSE/AVX, cmpxchg16b, xsave, kernel-mode int3)%s%s%s; see docs/usage.md",
+			v->id, v->vm->forced_features[0] ? "; it also advertises " : "",
+			v->vm->forced_features,
+			v->vm->forced_features[0] ? " to the guest although microvm hid them" : "");
 }
 
 static void handle_internal_error(struct vcpu *v)

@@ -85,6 +85,7 @@ struct vm {
 	int run_size;
 	int host_emulated; /* 1 when KVM emulates guest CPL0 (see vmm/cpuid.c) */
 	struct kvm_cpuid2 *cpuid; /* KVM_GET_SUPPORTED_CPUID, filtered for this host */
+	char forced_features[160]; /* hidden features the host put back (vmm/cpuid.h) */
 
 	/* Guest RAM: one host mapping split into RAM ranges around the MMIO hole. */
 	void *ram;

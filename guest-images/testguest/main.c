@@ -18,6 +18,7 @@ static const struct scenario scenarios[] = {
 	{ "smp", scn_smp, "start the APs with INIT/SIPI (cpus=N) and see each report" },
 	{ "reset", scn_reset, "reset through the i8042 (0x64 <- 0xFE), pass on the next boot" },
 	{ "reset-triple", scn_reset_triple, "reset by triple fault, pass on the next boot" },
+	{ "cpuid", scn_cpuid, "what CPUID advertises (features=hidden|passed)" },
 	{ "selftest", scn_selftest, "check the guest's printf, parsing and string helpers" },
 	{ "trap", scn_trap, "raise an exception (trap=ud|gp|pf|user): must FAIL with code 0x71" },
 	{ "acpi", scn_acpi, "validate the ACPI tables: RSDP, XSDT, FADT, DSDT, MADT (cpus=N, acpi=strict)" },

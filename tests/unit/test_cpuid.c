@@ -79,3 +79,26 @@ Test(cpuid, emulated_host_hides_cx16_and_xsave_family)
 	cr_assert(cpuid_find(c, 1, 0)->ecx & (1u << 0)); /* SSE3 untouched */
 	free(c);
 }
+
+Test(cpuid, forced_features_are_named)
+{
+	struct kvm_cpuid2 *want = make(), *got = make();
+	char buf[160];
+
+	cpuid_adjust(want, 0, 1, true);
+	cpuid_adjust(got, 0, 1, true);
+	cr_assert_eq(cpuid_forced_features(want, got, buf, sizeof(buf)), 0);
+	cr_assert_str_eq(buf, "");
+	/* A host that puts XSAVE and AVX2 back. */
+	cpuid_find(got, 1, 0)->ecx |= 1u << 26;
+	cpuid_find(got, 7, 0)->ebx |= 1u << 5;
+	cr_assert_eq(cpuid_forced_features(want, got, buf, sizeof(buf)), 2);
+	cr_assert_str_eq(buf, "XSAVE, AVX2");
+	/* A feature microvm did not hide is never reported. */
+	cpuid_adjust(want, 0, 1, false);
+	free(want);
+	want = make();
+	cr_assert_eq(cpuid_forced_features(want, got, buf, sizeof(buf)), 0);
+	free(want);
+	free(got);
+}
