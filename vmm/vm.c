@@ -24,6 +24,7 @@
 #include "devices/fw_cfg.h"
 #include "devices/serial.h"
 #include "vmm/acpi_build.h"
+#include "vmm/console.h"
 #include "vmm/fileio.h"
 #include "vmm/firmware.h"
 #include "vmm/kvm.h"
@@ -34,7 +35,6 @@
 #include "vmm/term.h"
 #include "vmm/vcpu.h"
 
-#define CONSOLE_ESCAPE 0x01 /* Ctrl-A, as in QEMU's -nographic */
 
 void vm_request(struct vm *vm, enum vm_request req, int exit_status)
 {
@@ -290,74 +290,6 @@ void vm_destroy(struct vm *vm)
 	if (vm->kvm_fd >= 0)
 		close(vm->kvm_fd);
 	pthread_mutex_destroy(&vm->io_lock);
-}
-
-/* ---- console: stdin -> COM1, with a Ctrl-A escape when stdin is a terminal ---- */
-
-struct console {
-	struct device *serial;
-	bool open;     /* stdin still readable */
-	bool tty;      /* raw terminal: escapes are active */
-	bool escape;   /* Ctrl-A seen */
-};
-
-static void console_help(void)
-{
-	log_warn("console: Ctrl-A x  quit;  Ctrl-A Ctrl-A  send Ctrl-A;  Ctrl-A h  this help");
-}
-
-/* Filter escapes out of buf in place; returns bytes left for the guest. */
-static size_t console_filter(struct vm *vm, struct console *c, uint8_t *buf, size_t n)
-{
-	size_t out = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		uint8_t ch = buf[i];
-		if (!c->escape && ch == CONSOLE_ESCAPE) {
-			c->escape = true;
-			continue;
-		}
-		if (c->escape) {
-			c->escape = false;
-			if (ch == 'x' || ch == 'X') {
-				log_warn("console: Ctrl-A x: stopping the VM");
-				vm_request(vm, VM_REQ_EXIT, EXIT_SIGNAL);
-				return out;
-			}
-			if (ch != CONSOLE_ESCAPE) {
-				console_help();
-				continue;
-			}
-		}
-		buf[out++] = ch;
-	}
-	return out;
-}
-
-static void console_read(struct vm *vm, struct console *c)
-{
-	uint8_t buf[256];
-	unsigned space;
-	ssize_t n;
-
-	pthread_mutex_lock(&vm->io_lock);
-	space = serial_rx_space(c->serial);
-	pthread_mutex_unlock(&vm->io_lock);
-	if (space == 0)
-		return;
-	if (space > sizeof(buf))
-		space = sizeof(buf);
-	n = read(STDIN_FILENO, buf, space);
-	if (n <= 0) {
-		if (n == 0 || (errno != EINTR && errno != EAGAIN))
-			c->open = false;
-		return;
-	}
-	if (c->tty)
-		n = (ssize_t)console_filter(vm, c, buf, (size_t)n);
-	pthread_mutex_lock(&vm->io_lock);
-	serial_rx(c->serial, buf, (unsigned)n);
-	pthread_mutex_unlock(&vm->io_lock);
 }
 
 static int block_signals(sigset_t *set)
