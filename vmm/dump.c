@@ -16,14 +16,6 @@
 #include "vmm/util.h"
 #include "vmm/vmcoreinfo_note.h"
 
-/*
- * Zero gaps up to this size between data are written, not left as holes:
- * scattered 4 KiB holes cost one write each and leave a file of tens of
- * thousands of extents that is slow to write, read and delete (measured in
- * docs/performance.md), while the space they would save is small.
- */
-#define DUMP_MERGE_GAP (16 * 1024)
-
 /* Name collisions (two dumps in one second from one process) get -2, -3, ... up to this. */
 #define DUMP_NAME_TRIES 100
 /* "/microvm-core-YYYYmmdd-HHMMSS-PID-N.elf" and its NUL fit in this. */
@@ -106,14 +98,13 @@ static bool page_is_zero(const uint8_t *p, size_t n)
 
 /*
  * Write one range's non-zero pages, coalesced into runs of at most
- * DUMP_IO_CHUNK; zero pages stay holes in the (ftruncate'd) file, except
- * gaps of at most DUMP_MERGE_GAP bytes between data, which are written with
- * the data around them (see DUMP_MERGE_GAP).
+ * DUMP_IO_CHUNK; every all-zero page stays a hole in the (ftruncate'd) file
+ * (docs/performance.md tells why small gaps are not merged any more).
  */
 static int range_write(struct dump_io *io, const struct dump_range *r, uint64_t off,
 		       struct progress *pg, uint64_t *zero)
 {
-	uint64_t run_start = 0, run_end = 0; /* [start, end) of the open run; end = its last data */
+	uint64_t run_start = 0, run_end = 0; /* [start, end) of the open run of data pages */
 	bool run = false;
 	int ret = 0;
 
@@ -126,8 +117,7 @@ static int range_write(struct dump_io *io, const struct dump_range *r, uint64_t 
 			*zero += n;
 			continue;
 		}
-		if (run && pos - run_end <= DUMP_MERGE_GAP && pos + n - run_start <= DUMP_IO_CHUNK) {
-			*zero -= pos - run_end; /* the gap is written after all */
+		if (run && pos == run_end && pos + n - run_start <= DUMP_IO_CHUNK) {
 			run_end = pos + n;
 			continue;
 		}

@@ -397,29 +397,45 @@ Test(dump, unaligned_ranges)
 	fake_fini(&g);
 }
 
-/* Zero gaps of up to 16 KiB between data are written with it; longer ones stay holes. */
-Test(dump, small_gaps_merge)
+/*
+ * Every all-zero page is a hole, even one alone between two data pages
+ * (the dumper once wrote zero gaps of up to 16 KiB along with the data).
+ * SEEK_DATA/SEEK_HOLE ask the file system itself, page by page.
+ */
+Test(dump, single_zero_page_is_a_hole)
 {
 	struct fake_guest g;
 	struct dump_range r;
 	struct dump_stats st;
 	char path[256];
 	struct core c;
+	uint64_t base;
+	int fd;
 	uint8_t *mem = aligned_alloc(4096, 64 * 4096);
 
 	fake_init(&g);
 	memset(mem, 0, 64 * 4096);
-	mem[0] = 1;	    /* page 0 */
-	mem[5 * 4096] = 2;  /* gap of 4 pages: merged */
-	mem[11 * 4096] = 3; /* gap of 5 pages: a hole */
+	mem[0] = 1;	   /* page 0 */
+	mem[2 * 4096] = 2; /* page 2: page 1 between them is zero */
+	mem[7 * 4096] = 3; /* page 7 after four zero pages */
 	r = (struct dump_range){ 0, 64 * 4096, mem };
 	g.src.ranges = &r;
 	g.src.nr_ranges = 1;
 	dump_ok(&g, 0, &st, path, sizeof(path));
-	cr_assert_eq(st.data_written, 7 * 4096, "pages 0-5 and 11");
-	cr_assert_eq(st.zero_skipped, 57 * 4096);
+	cr_assert_eq(st.data_written, 3 * 4096, "pages 0, 2 and 7 only");
+	cr_assert_eq(st.zero_skipped, 61 * 4096);
 	core_read(&c, path);
-	cr_assert_eq(memcmp(c.b + core_ph(&c, 1).p_offset, mem, 64 * 4096), 0);
+	base = core_ph(&c, 1).p_offset;
+	cr_assert_eq(memcmp(c.b + base, mem, 64 * 4096), 0, "the holes read back as zeros");
+	fd = open(path, O_RDONLY);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(lseek(fd, (off_t)base, SEEK_DATA), (off_t)base, "page 0 is data");
+	cr_assert_eq(lseek(fd, (off_t)base, SEEK_HOLE), (off_t)(base + 4096), "page 1 is a hole");
+	cr_assert_eq(lseek(fd, (off_t)(base + 4096), SEEK_DATA), (off_t)(base + 2 * 4096), "page 2 is data");
+	cr_assert_eq(lseek(fd, (off_t)(base + 2 * 4096), SEEK_HOLE), (off_t)(base + 3 * 4096));
+	cr_assert_eq(lseek(fd, (off_t)(base + 3 * 4096), SEEK_DATA), (off_t)(base + 7 * 4096),
+		     "pages 3-6 are a hole");
+	close(fd);
 	core_free(&c);
 	free(mem);
 	fake_fini(&g);
