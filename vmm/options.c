@@ -78,10 +78,13 @@ int parse_panic_actions(const char *s, unsigned *out, struct errbuf *err)
 
 	if (!*s)
 		return errf(err, -EINVAL, "--on-panic: empty; use e.g. dump,exit");
-	while (*p) {
+	for (;;) {
 		size_t n = strcspn(p, ",");
 		unsigned i;
 
+		if (n == 0)
+			return errf(err, -EINVAL,
+				    "--on-panic %s: empty action in the list; use e.g. dump,exit", s);
 		for (i = 0; i < sizeof(panic_names) / sizeof(panic_names[0]); i++)
 			if (strlen(panic_names[i].name) == n && !strncmp(p, panic_names[i].name, n))
 				break;
@@ -91,8 +94,9 @@ int parse_panic_actions(const char *s, unsigned *out, struct errbuf *err)
 				    (int)n, p);
 		bits |= panic_names[i].bit;
 		p += n;
-		if (*p == ',')
-			p++;
+		if (!*p)
+			break;
+		p++; /* the comma: an action must follow */
 	}
 	if ((bits & PANIC_EXIT) && (bits & (PANIC_PAUSE | PANIC_RESET)))
 		return errf(err, -EINVAL, "--on-panic %s: exit cannot be combined with pause or reset", s);

@@ -57,6 +57,12 @@ Test(options, panic_actions)
 	cr_assert_eq(parse_panic_actions("exit,reset", &bits, &err), -EINVAL);
 	cr_assert_eq(parse_panic_actions("", &bits, &err), -EINVAL);
 	cr_assert_eq(parse_panic_actions("dumpx", &bits, &err), -EINVAL);
+	/* An empty element is refused wherever it is (a trailing comma was accepted). */
+	cr_assert_eq(parse_panic_actions("dump,", &bits, &err), -EINVAL);
+	cr_assert(strstr(err.msg, "empty action"), "%s", err.msg);
+	cr_assert_eq(parse_panic_actions(",dump", &bits, &err), -EINVAL);
+	cr_assert_eq(parse_panic_actions("dump,,exit", &bits, &err), -EINVAL);
+	cr_assert_eq(parse_panic_actions(",", &bits, &err), -EINVAL);
 }
 
 static int parse(enum options_cmd cmd, struct vm_config *cfg, const char **pos, struct errbuf *err,
