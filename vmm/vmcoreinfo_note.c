@@ -82,6 +82,10 @@ int vmcoreinfo_note_find(const struct guest_mem *gm, uint64_t addr, struct vmcor
 	if (size < VMCI_SIZE_MIN || size > VMCI_SIZE_MAX)
 		return errf(why, -ERANGE, "vmcoreinfo: size %" PRIu32 " out of range %u..%u", size,
 			    VMCI_SIZE_MIN, VMCI_SIZE_MAX);
+	if (paddr > UINT64_MAX - size)
+		return errf(why, -EFAULT,
+			    "vmcoreinfo: paddr 0x%" PRIx64 " + size %" PRIu32 " overflows 64 bits",
+			    paddr, size);
 	note = gm_ptr(gm, paddr, size);
 	if (!note)
 		return errf(why, -EFAULT, "vmcoreinfo: paddr 0x%" PRIx64 " + size %" PRIu32 " beyond RAM",

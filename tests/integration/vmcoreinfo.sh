@@ -192,7 +192,7 @@ hostile() { # KNOB REGEX
 	readelf -n "$dump" >/dev/null 2>&1 || fail "readelf cannot read the dump"
 }
 test_hostile_paddr_beyond_ram() { hostile paddr-beyond-ram 'vmcoreinfo: paddr 0x4000000000 \+ size [0-9]+ beyond RAM'; }
-test_hostile_paddr_overflow() { hostile paddr-overflow 'vmcoreinfo: paddr 0xfffffffffffffff0 \+ size [0-9]+ beyond RAM'; }
+test_hostile_paddr_overflow() { hostile paddr-overflow 'vmcoreinfo: paddr 0xfffffffffffffff0 \+ size [0-9]+ overflows 64 bits'; }
 test_hostile_size0() { hostile size0 'vmcoreinfo: size 0 out of range'; }
 test_hostile_size2m() { hostile size2m 'vmcoreinfo: size 2097152 out of range'; }
 test_hostile_version1() { hostile version1 'vmcoreinfo: version 1 unsupported'; }

@@ -136,7 +136,7 @@ Test(vmcoreinfo_note, paddr_beyond_ram)
 	cr_assert_str_eq(why.msg, "vmcoreinfo: paddr 0xfff9c + size 4132 beyond RAM");
 	fake_publish(&g, 0, UINT64_MAX - 16, 4096);
 	cr_assert_eq(find(&g, FAKE_VMCI_ADDR, &n, &why), -EFAULT, "paddr + size wraps");
-	cr_assert_str_eq(why.msg, "vmcoreinfo: paddr 0xffffffffffffffef + size 4096 beyond RAM");
+	cr_assert_str_eq(why.msg, "vmcoreinfo: paddr 0xffffffffffffffef + size 4096 overflows 64 bits");
 	fake_publish(&g, 0, 0xC0000000, 4096);
 	cr_assert_eq(find(&g, FAKE_VMCI_ADDR, &n, &why), -EFAULT, "MMIO hole");
 	fake_publish(&g, 0, FAKE_HIGH_GPA + FAKE_HIGH_SIZE - 12, 13);
