@@ -50,8 +50,10 @@ static void addr_written(void *opaque, uint32_t offset, uint32_t len, const uint
 	if (size != 8)
 		return;
 	s->addr = get_le64(data);
-	log_info("vmcoreinfo: the firmware published the page at 0x%llx (address 0x%llx)",
-		 (unsigned long long)(s->addr - VMCOREINFO_ADDR_OFFSET), (unsigned long long)s->addr);
+	/* Guest-triggered: any guest code may write the file, as often as it likes. */
+	log_guest_info("vmcoreinfo: the firmware published the page at 0x%llx (address 0x%llx)",
+		       (unsigned long long)(s->addr - VMCOREINFO_ADDR_OFFSET),
+		       (unsigned long long)s->addr);
 }
 
 static void set_addr(struct device *dev, uint64_t addr)
@@ -73,8 +75,10 @@ static int vmcoreinfo_create(struct vm *vm, struct device *dev)
 	const uint8_t *id = vm->fwcfg ? fwcfg_item_data(vm->fwcfg, FWCFG_KEY_ID, &id_size) : NULL;
 
 	/* WRITE_POINTER needs fw_cfg DMA: without it the address could never come back. */
-	if (!id || id_size < 4 || !(get_le32(id) & FWCFG_ID_DMA))
+	if (!id || id_size < 4 || !(get_le32(id) & FWCFG_ID_DMA)) {
+		dev->why = "needs fw_cfg with DMA, which this machine lacks";
 		return -ENODEV;
+	}
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
@@ -98,7 +102,14 @@ static void vmcoreinfo_destroy(struct device *dev)
 
 static void vmcoreinfo_reset(struct device *dev)
 {
+	struct vmcoreinfo *s = dev->priv;
+	uint64_t old = s->addr;
+
 	set_addr(dev, 0);
+	/* Logged so a test can see the order: cleared here, then the firmware publishes again. */
+	if (old)
+		log_guest_info("vmcoreinfo: reset: address 0x%llx cleared; the firmware publishes a fresh page",
+			       (unsigned long long)old);
 }
 
 static int vmcoreinfo_save(struct device *dev, struct state_writer *w)

@@ -18,7 +18,10 @@ struct acpi_ctx;     /* vmm/acpi_build.h: DSDT body and SSDT list devices add to
 
 struct device_ops {
 	const char *name;
-	/* Allocate dev->priv, register IO/MMIO ranges and fw_cfg files. -errno on failure. */
+	/*
+	 * Allocate dev->priv, register IO/MMIO ranges and fw_cfg files. -errno on
+	 * failure; a device may also point dev->why at its own reason.
+	 */
 	int (*create)(struct vm *vm, struct device *dev);
 	/* Free what create allocated. */
 	void (*destroy)(struct device *dev);
@@ -41,6 +44,7 @@ struct device {
 	const struct device_ops *ops;
 	struct vm *vm;
 	void *priv;
+	const char *why; /* set by a failing create: the reason, in words (static string) */
 };
 
 #endif

@@ -36,6 +36,17 @@ struct ratelimit {
 
 bool ratelimit_ok(struct ratelimit *rl);
 
+/* Rate-limited as log_guest, at -v: guest-triggered events worth seeing when asked for. */
+#define log_guest_info(...)                                                                        \
+	do {                                                                                       \
+		static struct ratelimit rl_;                                                       \
+		if (log_level >= LOG_INFO && ratelimit_ok(&rl_))                                   \
+			log_msg(LOG_INFO, __VA_ARGS__);                                            \
+	} while (0)
+
+/* Results the user must see even with -q (where a dump went): printed at every level. */
+#define log_result(...) log_msg(LOG_ERROR, __VA_ARGS__)
+
 #define log_guest(...)                                                                             \
 	do {                                                                                       \
 		static struct ratelimit rl_;                                                       \

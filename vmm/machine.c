@@ -62,11 +62,9 @@ int machine_create_devices(struct vm *vm, struct errbuf *err)
 		dev->ops = machine[i].ops;
 		dev->vm = vm;
 		r = dev->ops->create(vm, dev);
-		if (r == -ENODEV)
-			return errf(err, r, "device %s: needs fw_cfg with DMA, which this machine lacks",
-				    dev->ops->name);
 		if (r)
-			return errf(err, r, "device %s: %s", dev->ops->name, strerror(-r));
+			return errf(err, r, "device %s: %s", dev->ops->name,
+				    dev->why ? dev->why : strerror(-r));
 		vm->nr_devices++;
 	}
 	return 0;
