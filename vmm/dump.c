@@ -196,12 +196,11 @@ static int file_link(struct dump_file *f, const char *name)
 	return linkat(f->fd, "", f->dirfd, name, AT_EMPTY_PATH) < 0 ? -errno : 0;
 }
 
-static int file_publish(struct dump_file *f, const char *dir, char *path_out, size_t path_len,
-			struct errbuf *err)
+static int file_publish(struct dump_file *f, const char *dir, time_t t, char *path_out,
+			size_t path_len, struct errbuf *err)
 {
 	char stamp[32], name[128];
 	struct tm tm;
-	time_t t = time(NULL);
 	int ret = -EEXIST;
 
 	localtime_r(&t, &tm);
@@ -349,6 +348,7 @@ int dump_write_opts(const struct dump_source *src, const char *dir, unsigned fla
 	const uint8_t *vmci;
 	size_t vmci_size;
 	uint64_t t0 = now_ns();
+	time_t when = src->when ? src->when : time(NULL); /* the start, not the end of a long dump */
 	struct progress pg = { .on = !(flags & DUMP_F_QUIET) && isatty(STDERR_FILENO),
 			       .t0 = t0, .last = t0 };
 	size_t nr;
@@ -376,11 +376,27 @@ int dump_write_opts(const struct dump_source *src, const char *dir, unsigned fla
 		ret = dump_body(src, r, nr, vmci, vmci_size, flags | DUMP_F_NO_DIRECT, &f, &pg, st, err);
 	}
 	if (!ret)
-		ret = file_publish(&f, dir, path_out, path_len, err);
+		ret = file_publish(&f, dir, when, path_out, path_len, err);
 	file_discard(&f);
 	st->nsec = now_ns() - t0;
 	progress_end(&pg, ret == 0, st->nsec);
 	return ret;
+}
+
+int dump_check_dir(const char *dir, struct errbuf *err)
+{
+	struct stat sb;
+
+	if (stat(dir, &sb) < 0)
+		return errf(err, -errno, "--dump-dir %s: %s; dumps could not be written there",
+			    dir, strerror(errno));
+	if (!S_ISDIR(sb.st_mode))
+		return errf(err, -ENOTDIR, "--dump-dir %s: not a directory", dir);
+	/* Effective IDs, as the open at panic time; a read-only mount gives EROFS. */
+	if (faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) < 0)
+		return errf(err, -errno, "--dump-dir %s: cannot create files there: %s", dir,
+			    strerror(errno));
+	return 0;
 }
 
 int dump_write(const struct dump_source *src, const char *dir, char *path_out, size_t path_len,

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "vmm/dump_elf.h"
 #include "vmm/err.h"
@@ -25,6 +26,7 @@ struct dump_source {
 	unsigned nr_vcpus;
 	bool vmcoreinfo_device;		/* --vmcoreinfo: look for the note, say why when absent */
 	uint64_t vmcoreinfo_addr;	/* the device's address (page + 40); 0 = none published */
+	time_t when;			/* the panic's time, for the name; 0: when dump_write starts */
 	/* Optional: these PT_LOAD ranges instead of mem's regions (tests, finer splits). */
 	const struct dump_range *ranges;
 	size_t nr_ranges;
@@ -49,13 +51,22 @@ struct dump_stats {
 
 /*
  * Write an ELF core of src into dir (NULL: the current directory) as
- * microvm-core-YYYYmmdd-HHMMSS-PID.elf (a -N suffix if that name exists),
+ * microvm-core-YYYYmmdd-HHMMSS-PID.elf, local time src->when (a -N suffix
+ * if that name exists),
  * and put its path in path_out. A VMCOREINFO note that fails validation is
  * left out with one warning naming the reason. 0, or -errno with a message
  * in err; on failure no file, partial or temporary, remains.
  */
 int dump_write(const struct dump_source *src, const char *dir, char *path_out, size_t path_len,
 	       struct errbuf *err);
+
+/*
+ * At start-up, when the panic policy includes dump: dir exists, is a
+ * directory, and this process may create files in it (write and search
+ * permission), so a panic hours later does not lose its dump. 0 or -errno
+ * with one line in err.
+ */
+int dump_check_dir(const char *dir, struct errbuf *err);
 
 /* dump_write() with DUMP_F_* flags and optional statistics (st may be NULL). */
 int dump_write_opts(const struct dump_source *src, const char *dir, unsigned flags,

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vmm/dump.h"
 #include "vmm/fileio.h"
 #include "vmm/inspect.h"
 #include "vmm/log.h"
@@ -50,6 +51,11 @@ static int cmd_run(int argc, char **argv)
 		return EXIT_VMM_ERROR;
 	}
 	cfg.kernel = kernel;
+	/* Now, not at the panic: a dump with nowhere to go would be lost. */
+	if ((cfg.on_panic & PANIC_DUMP) && dump_check_dir(cfg.dump_dir, &err)) {
+		log_err("%s", err.msg);
+		return EXIT_VMM_ERROR;
+	}
 	if (file_read_all(kernel, KERNEL_MAX, &kbuf, &ksize, &err) ||
 	    (cfg.initrd && file_read_all(cfg.initrd, INITRD_MAX, &ibuf, &isize, &err))) {
 		log_err("%s", err.msg);

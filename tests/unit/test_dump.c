@@ -478,6 +478,52 @@ Test(dump, missing_directory)
 	fake_fini(&g);
 }
 
+/* --dump-dir is checked at start-up: missing, not a directory, not writable. */
+Test(dump, check_dir)
+{
+	struct fake_guest g;
+	struct errbuf err = { "" };
+	char file[128], ro[128];
+	FILE *f;
+
+	fake_init(&g);
+	cr_assert_eq(dump_check_dir(g.dir, &err), 0, "%s", err.msg);
+	cr_assert_eq(dump_check_dir("/nonexistent/x", &err), -ENOENT);
+	cr_assert_str_eq(err.msg, "--dump-dir /nonexistent/x: No such file or directory; dumps could not be written there");
+	snprintf(file, sizeof(file), "%s/file", g.dir);
+	f = fopen(file, "w");
+	cr_assert_not_null(f);
+	fclose(f);
+	cr_assert_eq(dump_check_dir(file, &err), -ENOTDIR);
+	cr_assert(strstr(err.msg, "not a directory"), "%s", err.msg);
+	snprintf(ro, sizeof(ro), "%s/ro", g.dir);
+	cr_assert_eq(mkdir(ro, 0500), 0);
+	if (geteuid() != 0) { /* root may write anywhere that is not read-only */
+		cr_assert_eq(dump_check_dir(ro, &err), -EACCES);
+		cr_assert(strstr(err.msg, "cannot create files there"), "%s", err.msg);
+	}
+	rmdir(ro);
+	unlink(file);
+	fake_fini(&g);
+}
+
+/* The name carries the time the caller gives (the panic's), not the end of the dump. */
+Test(dump, name_uses_the_panic_time)
+{
+	struct fake_guest g;
+	struct dump_stats st;
+	char path[256], want[64];
+	struct tm tm = { .tm_year = 101, .tm_mon = 1, .tm_mday = 3, .tm_hour = 4, .tm_min = 5,
+			 .tm_sec = 6, .tm_isdst = -1 };
+
+	fake_init(&g);
+	g.src.when = mktime(&tm);
+	dump_ok(&g, 0, &st, path, sizeof(path));
+	snprintf(want, sizeof(want), "/microvm-core-20010203-040506-%d.elf", (int)getpid());
+	cr_assert(strstr(path, want), "%s lacks %s", path, want);
+	fake_fini(&g);
+}
+
 /* The file size limit refuses the core: nothing is left behind. */
 Test(dump, size_limit_leaves_no_file)
 {
