@@ -6,17 +6,59 @@
  * kernel is about to take over. PANICKED starts the --on-panic policy (the
  * dump among it); CRASH_LOADED is logged only, since the guest handles that
  * crash itself.
+ *
+ * The device remembers that the guest panicked until the next reset: a
+ * second PANICKED in the same boot is ignored (one dump per boot, whatever
+ * a looping guest does), and the run loop asks pvpanic_panicked() so a run
+ * that panicked never ends with a clean status.
  */
 #include "devices/pvpanic.h"
+
+#include <errno.h>
+#include <stdlib.h>
 
 #include "acpi/aml_devices.h"
 #include "vmm/acpi_build.h"
 #include "vmm/log.h"
 #include "vmm/vm.h"
 
+struct pvpanic {
+	bool panicked; /* PANICKED written since power-on or the last reset */
+};
+
+bool pvpanic_panicked(struct device *dev)
+{
+	struct pvpanic *s = dev->priv;
+
+	return s->panicked;
+}
+
 static int pvpanic_create(struct vm *vm, struct device *dev)
 {
-	return vm_register_pio(vm, dev, PVPANIC_PORT, 1);
+	int r;
+
+	dev->priv = calloc(1, sizeof(struct pvpanic));
+	if (!dev->priv)
+		return -ENOMEM;
+	r = vm_register_pio(vm, dev, PVPANIC_PORT, 1);
+	if (r) {
+		free(dev->priv);
+		dev->priv = NULL;
+	}
+	return r;
+}
+
+static void pvpanic_destroy(struct device *dev)
+{
+	free(dev->priv);
+	dev->priv = NULL;
+}
+
+static void pvpanic_reset(struct device *dev)
+{
+	struct pvpanic *s = dev->priv;
+
+	s->panicked = false;
 }
 
 static uint64_t pvpanic_read(struct device *dev, uint64_t off, unsigned len)
@@ -26,11 +68,18 @@ static uint64_t pvpanic_read(struct device *dev, uint64_t off, unsigned len)
 
 static void pvpanic_write(struct device *dev, uint64_t off, unsigned len, uint64_t val)
 {
+	struct pvpanic *s = dev->priv;
+
 	if (val & PVPANIC_PANICKED) {
+		if (s->panicked) {
+			log_guest("pvpanic: the guest reported another panic before a reset; ignored (one dump per boot)");
+			return;
+		}
+		s->panicked = true;
 		log_warn("pvpanic: the guest reported a kernel panic");
 		vm_request(dev->vm, VM_REQ_PANIC, EXIT_GUEST_PANIC);
 	} else if (val & PVPANIC_CRASH_LOADED) {
-		log_warn("pvpanic: the guest crashed and is starting its own kdump kernel; no dump by microvm");
+		log_guest("pvpanic: the guest crashed and is starting its own kdump kernel; no dump by microvm");
 	} else if (val) {
 		log_guest("pvpanic: ignoring unknown event bits 0x%llx", (unsigned long long)val);
 	}
@@ -45,6 +94,8 @@ static int pvpanic_acpi(struct device *dev, struct acpi_ctx *ctx)
 const struct device_ops pvpanic_ops = {
 	.name = "pvpanic",
 	.create = pvpanic_create,
+	.destroy = pvpanic_destroy,
+	.reset = pvpanic_reset,
 	.io_read = pvpanic_read,
 	.io_write = pvpanic_write,
 	.acpi = pvpanic_acpi,

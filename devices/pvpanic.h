@@ -2,6 +2,8 @@
 #ifndef MICROVM_PVPANIC_H
 #define MICROVM_PVPANIC_H
 
+#include <stdbool.h>
+
 #include "vmm/device.h"
 
 /* ISA pvpanic (shared/DESIGN.md §7): one byte at port 0x505. */
@@ -10,5 +12,8 @@
 #define PVPANIC_CRASH_LOADED 0x02 /* the guest's own kdump kernel takes over */
 
 extern const struct device_ops pvpanic_ops;
+
+/* The guest wrote PANICKED since power-on or the last reset. */
+bool pvpanic_panicked(struct device *dev);
 
 #endif

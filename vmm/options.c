@@ -160,7 +160,8 @@ static const char run_help[] =
 	"  -c, --cpus N           vCPUs (default 1); the others wait for INIT/SIPI\n"
 	"      --cmdline STR      kernel command line (alias --append)\n"
 	"      --initrd FILE      initial ramdisk\n"
-	"      --no-reboot        exit (status 0) when the guest resets, as QEMU's\n"
+	"      --no-reboot        exit (status 0; 8 after a panic) when the guest\n"
+	"                         resets, as QEMU's\n"
 	"      --debug-exit       QEMU isa-debug-exit at port 0x501: a write of v ends\n"
 	"                         microvm with status (v << 1) | 1 (for test guests)\n"
 	"      --cpu-compat MODE  auto (default), native or emulated: whether to hide\n"
@@ -174,16 +175,19 @@ static const char run_help[] =
 	"                         microvm where its VMCOREINFO note is\n"
 	"      --on-panic LIST    what a guest panic (pvpanic) does, comma-separated from\n"
 	"                         dump, pause, exit, reset (default dump,exit)\n"
-	"      --dump-dir DIR     where dumps go (default: the current directory)\n"
+	"      --dump-dir DIR     where dumps go (default: the current directory);\n"
+	"                         checked at start-up when the policy dumps\n"
 	"\n"
 	"Other:\n"
 	"  -v, --verbose          more messages (repeat for debug)\n"
-	"  -q, --quiet            errors only\n"
+	"  -q, --quiet            errors only (and where a dump went)\n"
 	"  -h, --help             this help\n"
 	"\n"
 	"Exit status: the guest's debug-exit status (odd), 0 after ACPI poweroff,\n"
 	"2 bad input or set-up failure, 4 guest fault (e.g. KVM internal error),\n"
-	"8 guest panic, 16 stopped by a signal or Ctrl-A x.\n";
+	"8 guest panic, 16 stopped by a signal or Ctrl-A x. After a panic (until a\n"
+	"reset) every end but the guest's own debug-exit gives 8, also a poweroff or\n"
+	"a reset under --no-reboot; microvm's own failure stays 2.\n";
 
 static const char tables_help[] =
 	"Usage: microvm tables [--vmcoreinfo] [--cpus N] [--mem SIZE] DIR\n"

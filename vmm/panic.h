@@ -3,6 +3,8 @@
 #ifndef MICROVM_PANIC_H
 #define MICROVM_PANIC_H
 
+#include <stdbool.h>
+
 struct vm;
 
 enum panic_next {
@@ -11,6 +13,24 @@ enum panic_next {
 	PANIC_NEXT_RESET, /* reboot the guest */
 	PANIC_NEXT_EXIT,  /* end microvm with EXIT_GUEST_PANIC */
 };
+
+/* What the --on-panic bits (enum panic_action) ask for; no KVM, unit-tested. */
+struct panic_plan {
+	bool dump;
+	enum panic_next next;
+};
+
+struct panic_plan panic_plan(unsigned on_panic);
+
+/*
+ * The exit status of a run that ends with `status` when the guest has
+ * panicked since its last reset: the guest's own debug-exit status (odd)
+ * and microvm's own failure (EXIT_VMM_ERROR) stand; every other end
+ * (poweroff, a reset under --no-reboot, the policy's exit, a guest fault,
+ * a signal) becomes EXIT_GUEST_PANIC, so a panic never looks like a clean
+ * poweroff.
+ */
+int panic_exit_status(bool panicked, int status);
 
 /*
  * Called by the run loop with every vCPU stopped: write the dump if the

@@ -414,3 +414,23 @@ void vcpus_stop(struct vm *vm)
 		v->started = false;
 	}
 }
+
+/*
+ * A vCPU thread that stopped right after an IO or MMIO exit has handled it
+ * (the data of an IN is in kvm_run), but KVM completes the instruction --
+ * RAX for an IN, RIP past a string instruction -- only on the next KVM_RUN.
+ * One KVM_RUN with immediate_exit does that and returns at once without
+ * running guest code (shared/DESIGN.md §11), so registers read afterwards
+ * are not stale. Called with the vCPU's thread stopped.
+ */
+int vcpu_finish_exit(struct vcpu *v)
+{
+	uint32_t reason = v->run->exit_reason;
+
+	if (reason != KVM_EXIT_IO && reason != KVM_EXIT_MMIO)
+		return 0;
+	v->run->immediate_exit = 1;
+	if (ioctl(v->fd, KVM_RUN, 0) < 0 && errno != EINTR)
+		return -errno;
+	return 0;
+}

@@ -24,6 +24,12 @@ int vcpu_set_entry_state(struct vcpu *v, uint32_t entry, uint32_t esi, uint32_t 
 int vcpu_start(struct vcpu *v);
 void vcpus_stop(struct vm *vm);
 
+/*
+ * With the vCPU's thread stopped: let KVM complete a pending IO/MMIO exit
+ * (KVM_RUN with immediate_exit) so its registers can be read. 0 or -errno.
+ */
+int vcpu_finish_exit(struct vcpu *v);
+
 /* Install the signal used to kick vCPU threads out of KVM_RUN. */
 void vcpu_signals_init(void);
 

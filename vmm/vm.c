@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "devices/fw_cfg.h"
+#include "devices/pvpanic.h"
 #include "devices/serial.h"
 #include "vmm/acpi_build.h"
 #include "vmm/console.h"
@@ -345,9 +346,10 @@ int vm_run(struct vm *vm)
 {
 	struct console con = { 0 };
 	bool paused = false;
+	struct device *pv;
 	struct errbuf err;
 	sigset_t set;
-	int sig_fd;
+	int sig_fd, status;
 
 	vcpu_signals_init();
 	signal(SIGPIPE, SIG_IGN);
@@ -402,10 +404,12 @@ int vm_run(struct vm *vm)
 		atomic_store(&vm->request, VM_RUN);
 	}
 	term_restore();
+	pv = vm_find_device(vm, &pvpanic_ops);
+	status = panic_exit_status(pv && pvpanic_panicked(pv), atomic_load(&vm->exit_status));
 	if (vm->pio.unhandled || vm->mmio.unhandled)
 		log_info("%llu port-IO and %llu MMIO accesses hit no device (read as all-ones, writes dropped)",
 			 (unsigned long long)vm->pio.unhandled, (unsigned long long)vm->mmio.unhandled);
 	if (sig_fd >= 0)
 		close(sig_fd);
-	return atomic_load(&vm->exit_status);
+	return status;
 }

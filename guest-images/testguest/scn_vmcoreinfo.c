@@ -23,6 +23,14 @@
  * "VMCOREINFX"), nopublish (panic without writing the descriptor).
  * vmcoreinfo-reset publishes, resets through the i8042 and panics on the
  * next boot without publishing (vmci=republish: publishing again first).
+ *
+ * How the guest reports, pvpanic=WHAT (for the --on-panic tests):
+ * panic (default) as above; crash-loaded: write CRASH_LOADED only, then
+ * pass; crash-loaded-panic: CRASH_LOADED, then panic as above; continue:
+ * write PANICKED and, if the VMM lets it run on, say so and pass; twice:
+ * PANICKED twice, then pass; reset: PANICKED with the reset marker set, and
+ * pass on the boot after the VMM's reset. high=1 also fills 64 KiB at 4 GiB
+ * with the pattern (needs --mem 5G or more).
  */
 #include "guest-images/testguest/acpi.h"
 #include "guest-images/testguest/boot.h"
@@ -43,6 +51,8 @@
 #define VMCI_NOTE_ADDR 0x1020000ull /* the VMCOREINFO note */
 #define VMCI_NOTE_MAX 0x1000u
 #define FILL_ADDR 0x2000000ull /* fill=SIZE: pattern() from 32 MiB */
+#define HIGH_ADDR 0x100000000ull /* high=1: 64 KiB of pattern() at 4 GiB */
+#define HIGH_SIZE 0x10000ull
 
 /* The 8-byte word at guest physical address p (8-aligned) holds this. */
 #define PATTERN_MUL 0x9E3779B97F4A7C15ull
@@ -59,6 +69,7 @@
 
 #define PVPANIC_PORT 0x505
 #define PVPANIC_PANICKED 0x01
+#define PVPANIC_CRASH_LOADED 0x02
 
 /* Hostile values. */
 #define BEYOND_RAM_PADDR 0x4000000000ull /* 256 GiB */
@@ -226,6 +237,14 @@ static void fill_memory(const struct boot_info *bi)
 	printf("vmcoreinfo: marker page at 0x%llx: %s", MARKER_PAGE, mp);
 	printf("vmcoreinfo: zero pages at 0x%llx, %llu bytes\n", ZERO_ADDR, ZERO_SIZE);
 
+	if (cmdline_size(bi, "high", &fill) && fill) {
+		CHECK(ram_covers(bi, HIGH_ADDR, HIGH_SIZE), "high=1: 0x%llx + %llu bytes is RAM (--mem 5G)",
+		      HIGH_ADDR, HIGH_SIZE);
+		a = (struct fill_args){ HIGH_ADDR, HIGH_ADDR + HIGH_SIZE };
+		user_call(user_fill, (uintptr_t)&a);
+		printf("vmcoreinfo: high: pattern at 0x%llx, %llu bytes\n", HIGH_ADDR, HIGH_SIZE);
+	}
+	fill = 0;
 	if (!cmdline_size(bi, "fill", &fill) || !fill)
 		return;
 	fill = align_up(fill, 8);
@@ -235,12 +254,26 @@ static void fill_memory(const struct boot_info *bi)
 	printf("vmcoreinfo: fill: pattern at 0x%llx, %lu bytes\n", FILL_ADDR, fill);
 }
 
-static NORETURN void panic_now(void)
+/* Linux uses a pvpanic only if it reads non-zero; ours offers exactly these two events. */
+static void pvpanic_check(void)
 {
 	uint8_t events = inb(PVPANIC_PORT);
 
-	CHECK(events & PVPANIC_PANICKED, "pvpanic at 0x%x offers PANICKED (events 0x%x)", PVPANIC_PORT,
+	CHECK(events == (PVPANIC_PANICKED | PVPANIC_CRASH_LOADED),
+	      "pvpanic at 0x%x offers exactly PANICKED and CRASH_LOADED (events 0x%x)", PVPANIC_PORT,
 	      events);
+}
+
+static void trigger_panicked(const void *unused)
+{
+	(void)unused;
+	printf("vmcoreinfo: panicking\n");
+	outb(PVPANIC_PORT, PVPANIC_PANICKED);
+}
+
+static NORETURN void panic_now(void)
+{
+	pvpanic_check();
 	printf("vmcoreinfo: registers: rax 0x1111111111111101 rbx 0x2222222222222222 "
 	       "rcx 0x3333333333333333 rdx 0x4444444444440505 rsi 0x5555555555555555 "
 	       "rdi 0x6666666666666666 rbp 0x7777777777777777 r8 0x8888888888888888 "
@@ -269,16 +302,58 @@ static void vmci_mode(const struct boot_info *bi, char *how, unsigned size)
 			       "version1, badname, nopublish, republish)", how);
 }
 
+static void pvpanic_mode(const struct boot_info *bi, char *how, unsigned size)
+{
+	static const char *const known[] = { "panic",	 "crash-loaded", "crash-loaded-panic",
+					     "continue", "twice",	 "reset" };
+
+	if (!cmdline_get(bi, "pvpanic", how, size))
+		memcpy(how, "panic", 6);
+	for (unsigned i = 0; i < ARRAY_SIZE(known); i++)
+		if (!strcmp(how, known[i]))
+			return;
+	fail(GUEST_EXIT_USAGE, "pvpanic=%s: unknown (panic, crash-loaded, crash-loaded-panic, "
+			       "continue, twice, reset)", how);
+}
+
+/* pvpanic=WHAT other than the plain panic; returns only when the scenario passes. */
+static void report(const struct boot_info *bi, const char *how)
+{
+	pvpanic_check();
+	if (!strncmp(how, "crash-loaded", 12)) {
+		outb(PVPANIC_PORT, PVPANIC_CRASH_LOADED);
+		printf("vmcoreinfo: wrote CRASH_LOADED; running on\n");
+		if (!strcmp(how, "crash-loaded-panic"))
+			panic_now();
+		return;
+	}
+	if (!strcmp(how, "reset"))
+		reset_via(bi, "vmcoreinfo-panic", "a panic under --on-panic reset", trigger_panicked, NULL);
+	for (int i = 0; i < (strcmp(how, "twice") ? 1 : 2); i++) {
+		trigger_panicked(NULL);
+		printf("vmcoreinfo: running again after PANICKED #%d\n", i + 1);
+	}
+}
+
 void scn_vmcoreinfo(const struct boot_info *bi)
 {
-	char how[24];
+	char how[24], pv[24];
 
 	vmci_mode(bi, how, sizeof(how));
+	pvpanic_mode(bi, pv, sizeof(pv));
+	if (!strcmp(pv, "reset") && reset_marker_found(bi, "vmcoreinfo-panic")) {
+		printf("vmcoreinfo: second boot after the panic's reset\n");
+		return;
+	}
 	fill_memory(bi);
 	if (strcmp(how, "nopublish"))
 		publish(bi, how);
 	else
 		printf("vmcoreinfo: not publishing (vmci=nopublish)\n");
+	if (strcmp(pv, "panic")) {
+		report(bi, pv);
+		return;
+	}
 	panic_now();
 }
 

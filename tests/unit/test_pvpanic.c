@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * devices/pvpanic.c through the port bus, as the guest's in/out reach it:
+ * the read offers exactly PANICKED | CRASH_LOADED, PANICKED asks the run
+ * loop for the panic policy once per boot, CRASH_LOADED and unknown bits
+ * leave the run state alone.
+ */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "devices/pvpanic.h"
+#include "vmm/bus.h"
+#include "vmm/vm.h"
+
+static struct vm vm;
+static struct device dev = { .ops = &pvpanic_ops, .vm = &vm };
+
+static void setup(void)
+{
+	memset(&vm, 0, sizeof(vm));
+	vm.wake_fd = -1; /* vm_request's wake-up write fails quietly */
+	bus_init(&vm.pio, "pio");
+	dev.priv = NULL;
+	cr_assert_eq(pvpanic_ops.create(&vm, &dev), 0);
+}
+
+static void teardown(void)
+{
+	pvpanic_ops.destroy(&dev);
+	bus_free(&vm.pio);
+}
+
+TestSuite(pvpanic, .init = setup, .fini = teardown);
+
+Test(pvpanic, read_offers_exactly_panicked_and_crash_loaded)
+{
+	cr_assert_eq(bus_read(&vm.pio, PVPANIC_PORT, 1), 0x3);
+	cr_assert_eq(PVPANIC_PANICKED | PVPANIC_CRASH_LOADED, 0x3);
+	cr_assert_eq(atomic_load(&vm.request), VM_RUN, "a read changes nothing");
+}
+
+Test(pvpanic, panicked_requests_the_policy)
+{
+	cr_assert(!pvpanic_panicked(&dev));
+	bus_write(&vm.pio, PVPANIC_PORT, 1, PVPANIC_PANICKED);
+	cr_assert_eq(atomic_load(&vm.request), VM_REQ_PANIC);
+	cr_assert(pvpanic_panicked(&dev));
+}
+
+Test(pvpanic, panicked_with_other_bits_still_panics)
+{
+	bus_write(&vm.pio, PVPANIC_PORT, 1, 0x80 | PVPANIC_PANICKED);
+	cr_assert_eq(atomic_load(&vm.request), VM_REQ_PANIC);
+}
+
+Test(pvpanic, crash_loaded_only_logs)
+{
+	bus_write(&vm.pio, PVPANIC_PORT, 1, PVPANIC_CRASH_LOADED);
+	cr_assert_eq(atomic_load(&vm.request), VM_RUN, "no dump, no policy: the guest's kdump handles it");
+	cr_assert(!pvpanic_panicked(&dev));
+}
+
+Test(pvpanic, unknown_bits_ignored)
+{
+	bus_write(&vm.pio, PVPANIC_PORT, 1, 0xFC);
+	bus_write(&vm.pio, PVPANIC_PORT, 1, 0);
+	cr_assert_eq(atomic_load(&vm.request), VM_RUN);
+	cr_assert(!pvpanic_panicked(&dev));
+}
+
+/* A guest that panics again before a reset gets no second dump. */
+Test(pvpanic, second_panic_before_reset_ignored)
+{
+	bus_write(&vm.pio, PVPANIC_PORT, 1, PVPANIC_PANICKED);
+	cr_assert_eq(atomic_load(&vm.request), VM_REQ_PANIC);
+	atomic_store(&vm.request, VM_RUN); /* the run loop handled it and resumed (policy "dump") */
+	bus_write(&vm.pio, PVPANIC_PORT, 1, PVPANIC_PANICKED);
+	cr_assert_eq(atomic_load(&vm.request), VM_RUN, "the second PANICKED is ignored");
+	pvpanic_ops.reset(&dev);
+	cr_assert(!pvpanic_panicked(&dev), "a reset forgets the panic");
+	bus_write(&vm.pio, PVPANIC_PORT, 1, PVPANIC_PANICKED);
+	cr_assert_eq(atomic_load(&vm.request), VM_REQ_PANIC, "after a reset, a panic counts again");
+}
