@@ -66,7 +66,7 @@ int vmcoreinfo_note_find(const struct guest_mem *gm, uint64_t addr, struct vmcor
 	memset(out, 0, sizeof(*out));
 	if (!addr)
 		return errf(why, -ENOENT,
-			    "vmcoreinfo: address is zero (the guest has not published its note, or a reset cleared it)");
+			    "vmcoreinfo: address is zero (no WRITE_POINTER filled etc/vmcoreinfo-addr since power-on or the last reset, or the guest wrote 0 there)");
 	hdr = gm_ptr(gm, addr, VMCI_HDR_SIZE);
 	if (!hdr)
 		return errf(why, -EFAULT, "vmcoreinfo: address 0x%" PRIx64 " is not in RAM", addr);

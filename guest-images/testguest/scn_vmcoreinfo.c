@@ -20,7 +20,9 @@
  *
  * Hostile descriptors, vmci=WHAT: paddr-beyond-ram, paddr-overflow (paddr +
  * size wraps), size0, size2m, version1, badname (the note is named
- * "VMCOREINFX"), nopublish (panic without writing the descriptor).
+ * "VMCOREINFX"), nopublish (panic without writing the descriptor),
+ * zero-addr (publish, then overwrite etc/vmcoreinfo-addr with 0 by DMA: the
+ * file is guest-writable, so the VMM's address is as good as the guest's).
  * vmcoreinfo-reset publishes, resets through the i8042 and panics on the
  * next boot without publishing (vmci=republish: publishing again first).
  *
@@ -185,6 +187,20 @@ static uint64_t find_page(const struct boot_info *bi)
 
 /* ---- publishing ---- */
 
+/* Any guest code may write etc/vmcoreinfo-addr, not only the firmware's WRITE_POINTER. */
+static void zero_addr_file(void)
+{
+	static uint8_t zero[8];
+	struct fwcfg_file f;
+	uint32_t ctl;
+
+	CHECK(fwcfg_find_file("etc/vmcoreinfo-addr", &f) && f.size == 8,
+	      "fw_cfg has etc/vmcoreinfo-addr, 8 bytes");
+	ctl = fwcfg_dma(FWCFG_DMA_KEY(f.key) | FWCFG_DMA_SELECT | FWCFG_DMA_WRITE, 8,
+			(uint64_t)(uintptr_t)zero);
+	CHECK(ctl == 0, "the guest can write 0 to etc/vmcoreinfo-addr (control 0x%x)", ctl);
+}
+
 static void publish(const struct boot_info *bi, const char *how)
 {
 	uint64_t page = find_page(bi), paddr = VMCI_NOTE_ADDR;
@@ -212,6 +228,8 @@ static void publish(const struct boot_info *bi, const char *how)
 	put_le32(d + VMCI_SIZE_OFF, size);
 	printf("vmcoreinfo: published version %u paddr 0x%lx size %u marker %s\n", version, paddr, size,
 	       marker);
+	if (!strcmp(how, "zero-addr"))
+		zero_addr_file();
 }
 
 /* ---- memory and registers for the dump ---- */
@@ -290,7 +308,7 @@ static void vmci_mode(const struct boot_info *bi, char *how, unsigned size)
 {
 	static const char *const known[] = { "normal",	"paddr-beyond-ram", "paddr-overflow", "size0",
 					     "size2m",	"version1",	    "badname",	      "nopublish",
-					     "republish" };
+					     "republish", "zero-addr" };
 
 	how[0] = '\0';
 	if (!cmdline_get(bi, "vmci", how, size))
@@ -299,7 +317,7 @@ static void vmci_mode(const struct boot_info *bi, char *how, unsigned size)
 		if (!strcmp(how, known[i]))
 			return;
 	fail(GUEST_EXIT_USAGE, "vmci=%s: unknown (paddr-beyond-ram, paddr-overflow, size0, size2m, "
-			       "version1, badname, nopublish, republish)", how);
+			       "version1, badname, nopublish, republish, zero-addr)", how);
 }
 
 static void pvpanic_mode(const struct boot_info *bi, char *how, unsigned size)

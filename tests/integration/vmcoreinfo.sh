@@ -197,6 +197,9 @@ test_hostile_size0() { hostile size0 'vmcoreinfo: size 0 out of range'; }
 test_hostile_size2m() { hostile size2m 'vmcoreinfo: size 2097152 out of range'; }
 test_hostile_version1() { hostile version1 'vmcoreinfo: version 1 unsupported'; }
 test_hostile_badname() { hostile badname 'vmcoreinfo: note name is "VMCOREINFX"'; }
+# etc/vmcoreinfo-addr is guest-writable: a guest that writes 0 there after
+# the firmware leaves microvm without an address ("address is zero").
+test_hostile_zero_addr() { hostile zero-addr 'vmcoreinfo: address is zero \(no WRITE_POINTER'; }
 # The firmware gave the page; the guest never wrote it: an all-zero descriptor.
 test_hostile_nopublish() { hostile nopublish 'vmcoreinfo: the page at 0x[0-9a-f]+ is still empty'; }
 
@@ -217,14 +220,38 @@ test_without_device() {
 
 # Published, reset, panic without publishing: no stale note. The VMM
 # zeroes the address on the reset, then the firmware runs again and
-# publishes a fresh, zeroed page: the guest sees it empty, and so does the
-# dumper ("still empty"; "address is zero" only if the firmware never ran).
+# publishes a fresh, zeroed page before any guest code: so the dumper says
+# "still empty", never "address is zero", after a reset. That alone cannot
+# tell a reset that cleared from one that did nothing (the firmware
+# republishes the same address and reloads a zero page either way), so -v
+# shows each step and the test holds their order: the guest publishes, the
+# reset clears the address, the firmware writes it again, the guest panics,
+# the dumper finds the page empty.
+line_of() { # REGEX [NTH]: the line number of the NTH (default 1st) match in the output
+	grep -nE -- "$1" "$TMP/out" | sed -n "${2:-1}p" | cut -d: -f1
+}
+
 test_reset_clears() {
-	panic_run "$GUEST_ELF" vmcoreinfo-reset "" --vmcoreinfo
+	local pub clear fw1 fw2 panic empty
+	panic_run "$GUEST_ELF" vmcoreinfo-reset "" --vmcoreinfo -v
 	expect_output 'reset: marker found'
 	expect_output 'PASS: the page.s first 56 bytes are zero'
-	expect_output '^microvm: vmcoreinfo: (the page at 0x[0-9a-f]+ is still empty|address is zero)'
+	expect_no_output 'address is zero'
 	expect_no_note
+	[ "$(grep -c '^microvm: vmcoreinfo: reset: address 0x[0-9a-f]* cleared' "$TMP/out")" = 1 ] ||
+		fail "expected one 'reset: address ... cleared' line"
+	fw1=$(line_of '^microvm: vmcoreinfo: the firmware published the page' 1)
+	pub=$(line_of '^vmcoreinfo: published version 0')
+	clear=$(line_of '^microvm: vmcoreinfo: reset: address 0x[0-9a-f]+ cleared')
+	fw2=$(line_of '^microvm: vmcoreinfo: the firmware published the page' 2)
+	panic=$(line_of '^vmcoreinfo: second boot: panicking without publishing again')
+	empty=$(line_of '^microvm: vmcoreinfo: the page at 0x[0-9a-f]+ is still empty')
+	echo "firmware $fw1, guest publishes $pub, reset clears $clear, firmware $fw2, panic $panic, empty $empty"
+	[ -n "$fw1" ] && [ -n "$pub" ] && [ -n "$clear" ] && [ -n "$fw2" ] && [ -n "$panic" ] && [ -n "$empty" ] ||
+		{ cat "$TMP/out"; fail "a step is missing from the log"; }
+	[ "$fw1" -lt "$pub" ] && [ "$pub" -lt "$clear" ] && [ "$clear" -lt "$fw2" ] &&
+		[ "$fw2" -lt "$panic" ] && [ "$panic" -lt "$empty" ] ||
+		fail "steps out of order: firmware, guest publishes, reset clears, firmware again, panic, still empty"
 }
 
 test_reset_republish() {

@@ -50,8 +50,9 @@ Test(vmcoreinfo_note, address_zero)
 
 	fake_init(&g);
 	cr_assert_eq(find(&g, 0, &n, &why), -ENOENT);
-	cr_assert_str_eq(why.msg, "vmcoreinfo: address is zero (the guest has not published its note, "
-				  "or a reset cleared it)");
+	cr_assert_str_eq(why.msg, "vmcoreinfo: address is zero (no WRITE_POINTER filled "
+				  "etc/vmcoreinfo-addr since power-on or the last reset, or the guest "
+				  "wrote 0 there)");
 	fake_fini(&g);
 }
 
