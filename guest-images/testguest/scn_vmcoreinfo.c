@@ -31,7 +31,8 @@
  * pass; crash-loaded-panic: CRASH_LOADED, then panic as above; continue:
  * write PANICKED and, if the VMM lets it run on, say so and pass; twice:
  * PANICKED twice, then pass; reset: PANICKED with the reset marker set, and
- * pass on the boot after the VMM's reset. high=1 also fills 64 KiB at 4 GiB
+ * pass on the boot after the VMM's reset; poweroff: PANICKED, then ACPI
+ * poweroff if the VMM lets the guest run on. high=1 also fills 64 KiB at 4 GiB
  * with the pattern (needs --mem 5G or more).
  */
 #include "guest-images/testguest/acpi.h"
@@ -322,8 +323,8 @@ static void vmci_mode(const struct boot_info *bi, char *how, unsigned size)
 
 static void pvpanic_mode(const struct boot_info *bi, char *how, unsigned size)
 {
-	static const char *const known[] = { "panic",	 "crash-loaded", "crash-loaded-panic",
-					     "continue", "twice",	 "reset" };
+	static const char *const known[] = { "panic", "crash-loaded", "crash-loaded-panic", "continue",
+					     "twice", "reset",	      "poweroff" };
 
 	if (!cmdline_get(bi, "pvpanic", how, size))
 		memcpy(how, "panic", 6);
@@ -331,7 +332,7 @@ static void pvpanic_mode(const struct boot_info *bi, char *how, unsigned size)
 		if (!strcmp(how, known[i]))
 			return;
 	fail(GUEST_EXIT_USAGE, "pvpanic=%s: unknown (panic, crash-loaded, crash-loaded-panic, "
-			       "continue, twice, reset)", how);
+			       "continue, twice, reset, poweroff)", how);
 }
 
 /* pvpanic=WHAT other than the plain panic; returns only when the scenario passes. */
@@ -351,6 +352,8 @@ static void report(const struct boot_info *bi, const char *how)
 		trigger_panicked(NULL);
 		printf("vmcoreinfo: running again after PANICKED #%d\n", i + 1);
 	}
+	if (!strcmp(how, "poweroff"))
+		scn_poweroff(bi); /* does not return */
 }
 
 void scn_vmcoreinfo(const struct boot_info *bi)

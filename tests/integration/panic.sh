@@ -64,6 +64,15 @@ test_dump_alone_continues() {
 	expect_dumps 1
 }
 
+# dump alone, then the guest powers off: a poweroff after a panic is 8, not 0.
+test_poweroff_after_panic_is_status_8() {
+	run_panic poweroff --on-panic dump
+	expect_status 8
+	expect_output 'vmcoreinfo: running again after PANICKED #1'
+	expect_output 'poweroff: writing 0x'
+	expect_dumps 1
+}
+
 # One dump per boot: a second PANICKED before a reset is logged and ignored.
 test_second_panic_not_dumped() {
 	run_panic twice --on-panic dump
