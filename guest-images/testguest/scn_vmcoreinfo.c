@@ -305,20 +305,31 @@ static NORETURN void panic_now(void)
 	panic_with_known_regs();
 }
 
+/* The value of cmdline `name` (known[0] when absent) into how; fails the run
+ * on a value not in known. */
+static void knob(const struct boot_info *bi, const char *name, const char *const *known,
+		 unsigned nr, char *how, unsigned size)
+{
+	how[0] = '\0';
+	if (!cmdline_get(bi, name, how, size))
+		snprintf(how, size, "%s", known[0]);
+	for (unsigned i = 0; i < nr; i++)
+		if (!strcmp(how, known[i]))
+			return;
+	printf("%s=%s: unknown; one of:", name, how);
+	for (unsigned i = 0; i < nr; i++)
+		printf(" %s", known[i]);
+	printf("\n");
+	fail(GUEST_EXIT_USAGE, "%s=%s: unknown", name, how);
+}
+
 static void vmci_mode(const struct boot_info *bi, char *how, unsigned size)
 {
 	static const char *const known[] = { "normal",	"paddr-beyond-ram", "paddr-overflow", "size0",
 					     "size2m",	"version1",	    "badname",	      "nopublish",
 					     "republish", "zero-addr" };
 
-	how[0] = '\0';
-	if (!cmdline_get(bi, "vmci", how, size))
-		memcpy(how, "normal", 7);
-	for (unsigned i = 0; i < ARRAY_SIZE(known); i++)
-		if (!strcmp(how, known[i]))
-			return;
-	fail(GUEST_EXIT_USAGE, "vmci=%s: unknown (paddr-beyond-ram, paddr-overflow, size0, size2m, "
-			       "version1, badname, nopublish, republish, zero-addr)", how);
+	knob(bi, "vmci", known, ARRAY_SIZE(known), how, size);
 }
 
 static void pvpanic_mode(const struct boot_info *bi, char *how, unsigned size)
@@ -326,13 +337,7 @@ static void pvpanic_mode(const struct boot_info *bi, char *how, unsigned size)
 	static const char *const known[] = { "panic", "crash-loaded", "crash-loaded-panic", "continue",
 					     "twice", "reset",	      "poweroff" };
 
-	if (!cmdline_get(bi, "pvpanic", how, size))
-		memcpy(how, "panic", 6);
-	for (unsigned i = 0; i < ARRAY_SIZE(known); i++)
-		if (!strcmp(how, known[i]))
-			return;
-	fail(GUEST_EXIT_USAGE, "pvpanic=%s: unknown (panic, crash-loaded, crash-loaded-panic, "
-			       "continue, twice, reset, poweroff)", how);
+	knob(bi, "pvpanic", known, ARRAY_SIZE(known), how, size);
 }
 
 /* pvpanic=WHAT other than the plain panic; returns only when the scenario passes. */
