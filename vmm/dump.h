@@ -51,9 +51,8 @@ struct dump_stats {
 
 /*
  * Write an ELF core of src into dir (NULL: the current directory) as
- * microvm-core-YYYYmmdd-HHMMSS-PID.elf, local time src->when (a -N suffix
- * if that name exists),
- * and put its path in path_out. A VMCOREINFO note that fails validation is
+ * microvm-core-YYYYmmdd-HHMMSS-PID.elf in the local time of src->when (a -N
+ * suffix if that name exists), and put its path in path_out. A VMCOREINFO note that fails validation is
  * left out with one warning naming the reason. 0, or -errno with a message
  * in err; on failure no file, partial or temporary, remains.
  */
