@@ -229,7 +229,8 @@ static const uint8_t *vmci_lookup(const struct dump_source *src, size_t *size)
 	*size = 0;
 	if (!src->vmcoreinfo_device)
 		return NULL;
-	if (vmcoreinfo_note_find(src->mem, src->vmcoreinfo_addr, &note, &why)) {
+	if (src->vmcoreinfo_fwcfg ? vmcoreinfo_note_from_fwcfg(src->mem, src->vmcoreinfo_fwcfg, &note, &why)
+				  : vmcoreinfo_note_find(src->mem, src->vmcoreinfo_addr, &note, &why)) {
 		log_warn("%s", why.msg);
 		return NULL;
 	}

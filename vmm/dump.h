@@ -19,6 +19,7 @@
 #include "vmm/dump_elf.h"
 #include "vmm/err.h"
 #include "vmm/guest_mem.h"
+#include "vmm/vmcoreinfo_note.h"
 
 struct dump_source {
 	const struct guest_mem *mem;	/* RAM: one PT_LOAD per region */
@@ -27,6 +28,8 @@ struct dump_source {
 	bool vmcoreinfo_device;		/* --vmcoreinfo: look for the note, say why when absent */
 	uint64_t vmcoreinfo_addr;	/* the device's address (page + 40); 0 = none published */
 	time_t when;			/* the panic's time, for the name; 0: when dump_write starts */
+	/* --vmcoreinfo=fwcfg: the record the guest wrote (vmcoreinfo_device is set too). */
+	const struct vmci_fwcfg_rec *vmcoreinfo_fwcfg;
 	/* Optional: these PT_LOAD ranges instead of mem's regions (tests, finer splits). */
 	const struct dump_range *ranges;
 	size_t nr_ranges;

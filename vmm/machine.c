@@ -16,6 +16,7 @@
 #include "devices/i8042.h"
 #include "devices/pvpanic.h"
 #include "devices/vmcoreinfo.h"
+#include "devices/vmcoreinfo_fwcfg.h"
 #include "devices/serial.h"
 #include "vmm/acpi_build.h"
 #include "vmm/vm.h"
@@ -33,7 +34,12 @@ static bool want_debug_exit(const struct vm_config *cfg)
 
 static bool want_vmcoreinfo(const struct vm_config *cfg)
 {
-	return cfg->vmcoreinfo;
+	return cfg->vmcoreinfo == VMCI_MODE_ACPI;
+}
+
+static bool want_vmcoreinfo_fwcfg(const struct vm_config *cfg)
+{
+	return cfg->vmcoreinfo == VMCI_MODE_FWCFG;
 }
 
 static const struct machine_slot machine[] = {
@@ -45,6 +51,7 @@ static const struct machine_slot machine[] = {
 	{ &acpi_pm_ops, NULL },		   /* 0x600: ACPI sleep control/status, reset register */
 	{ &pvpanic_ops, NULL },		   /* 0x505: the guest reports panics */
 	{ &vmcoreinfo_ops, want_vmcoreinfo }, /* fw_cfg files + SSDT: where the note is */
+	{ &vmcoreinfo_fwcfg_ops, want_vmcoreinfo_fwcfg }, /* or QEMU's etc/vmcoreinfo record */
 };
 
 int machine_create_devices(struct vm *vm, struct errbuf *err)

@@ -106,6 +106,18 @@ int parse_panic_actions(const char *s, unsigned *out, struct errbuf *err)
 	return 0;
 }
 
+int parse_vmcoreinfo(const char *s, unsigned *out, struct errbuf *err)
+{
+	if (!s || !strcmp(s, "acpi"))
+		*out = VMCI_MODE_ACPI;
+	else if (!strcmp(s, "fwcfg"))
+		*out = VMCI_MODE_FWCFG;
+	else
+		return errf(err, -EINVAL,
+			    "--vmcoreinfo=%s: unknown protocol; choose acpi (the default) or fwcfg", s);
+	return 0;
+}
+
 void options_defaults(struct vm_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
@@ -137,7 +149,7 @@ static const struct option long_opts[] = {
 	{ "initrd", required_argument, NULL, OPT_INITRD },
 	{ "debug-exit", no_argument, NULL, OPT_DEBUG_EXIT },
 	{ "no-reboot", no_argument, NULL, OPT_NO_REBOOT },
-	{ "vmcoreinfo", no_argument, NULL, OPT_VMCOREINFO },
+	{ "vmcoreinfo", optional_argument, NULL, OPT_VMCOREINFO },
 	{ "on-panic", required_argument, NULL, OPT_ON_PANIC },
 	{ "dump-dir", required_argument, NULL, OPT_DUMP_DIR },
 	{ "cpu-compat", required_argument, NULL, OPT_CPU_COMPAT },
@@ -171,8 +183,11 @@ static const char run_help[] =
 	"                         use names under opt/ (others replace microvm's own)\n"
 	"\n"
 	"Crash dumps:\n"
-	"      --vmcoreinfo       offer the vmcoreinfo device so the guest can tell\n"
-	"                         microvm where its VMCOREINFO note is\n"
+	"      --vmcoreinfo[=acpi|fwcfg]\n"
+	"                         offer a vmcoreinfo device so the guest can tell\n"
+	"                         microvm where its VMCOREINFO note is: acpi (default)\n"
+	"                         the QEMUVMCI ACPI device and its page; fwcfg QEMU's\n"
+	"                         etc/vmcoreinfo file, which stock Linux fills itself\n"
 	"      --on-panic LIST    what a guest panic (pvpanic) does, comma-separated from\n"
 	"                         dump, pause, exit, reset (default dump,exit)\n"
 	"      --dump-dir DIR     where dumps go (default: the current directory);\n"
@@ -190,7 +205,7 @@ static const char run_help[] =
 	"a reset under --no-reboot; microvm's own failure stays 2.\n";
 
 static const char tables_help[] =
-	"Usage: microvm tables [--vmcoreinfo] [--cpus N] [--mem SIZE] DIR\n"
+	"Usage: microvm tables [--vmcoreinfo[=acpi|fwcfg]] [--cpus N] [--mem SIZE] DIR\n"
 	"\n"
 	"Write the ACPI tables microvm would give a guest with these options, as the\n"
 	"firmware receives them (before it patches pointers and checksums), to\n"
@@ -305,7 +320,7 @@ int options_parse(enum options_cmd cmd, int argc, char **argv, struct vm_config 
 			run_only = true;
 			break;
 		case OPT_VMCOREINFO:
-			cfg->vmcoreinfo = true;
+			r = parse_vmcoreinfo(optarg, &cfg->vmcoreinfo, err);
 			break;
 		case OPT_ON_PANIC:
 			r = parse_panic_actions(optarg, &cfg->on_panic, err);

@@ -18,6 +18,9 @@ int parse_size(const char *s, uint64_t *out);
 /* Parse an --on-panic list such as "dump,exit" into enum panic_action bits. */
 int parse_panic_actions(const char *s, unsigned *out, struct errbuf *err);
 
+/* --vmcoreinfo's optional value (NULL: none given) into enum vmcoreinfo_mode. */
+int parse_vmcoreinfo(const char *s, unsigned *out, struct errbuf *err);
+
 enum options_cmd { CMD_RUN, CMD_TABLES };
 
 /*

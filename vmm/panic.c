@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "devices/vmcoreinfo.h"
+#include "devices/vmcoreinfo_fwcfg.h"
 #include "vmm/dump.h"
 #include "vmm/log.h"
 #include "vmm/vcpu.h"
@@ -54,13 +55,15 @@ static void write_dump(struct vm *vm, time_t when)
 {
 	struct dump_vcpu *vcpus = calloc(vm->nr_vcpus, sizeof(*vcpus));
 	struct device *vmci = vm_find_device(vm, &vmcoreinfo_ops);
+	struct device *vmci_fw = vm_find_device(vm, &vmcoreinfo_fwcfg_ops);
 	struct dump_source src = {
 		.mem = &vm->mem,
 		.vcpus = vcpus,
 		.nr_vcpus = vm->nr_vcpus,
-		.vmcoreinfo_device = vmci != NULL,
+		.vmcoreinfo_device = vmci || vmci_fw,
 		.vmcoreinfo_addr = vmci ? vmcoreinfo_addr(vmci) : 0,
 		.when = when,
+		.vmcoreinfo_fwcfg = vmci_fw ? vmcoreinfo_fwcfg_record(vmci_fw) : NULL,
 	};
 	struct dump_stats st;
 	struct errbuf err;

@@ -45,6 +45,13 @@ struct user_fwcfg {
 	const char *string;
 };
 
+/* --vmcoreinfo[=MODE]: which protocol tells microvm where the guest's note is. */
+enum vmcoreinfo_mode {
+	VMCI_MODE_NONE,
+	VMCI_MODE_ACPI,	 /* the QEMUVMCI ACPI device and its page (shared/DESIGN.md §6) */
+	VMCI_MODE_FWCFG, /* QEMU's writable etc/vmcoreinfo file, filled by stock Linux */
+};
+
 struct vm_config {
 	uint64_t mem_size;
 	unsigned nr_cpus;
@@ -53,7 +60,7 @@ struct vm_config {
 	const char *cmdline;
 	bool debug_exit;
 	bool no_reboot;
-	bool vmcoreinfo;
+	unsigned vmcoreinfo; /* enum vmcoreinfo_mode */
 	unsigned on_panic; /* enum panic_action bits */
 	const char *dump_dir;
 	int cpu_compat; /* enum cpu_compat (vmm/cpuid.h) */

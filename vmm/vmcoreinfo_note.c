@@ -56,10 +56,32 @@ int vmcoreinfo_note_check(const uint8_t *buf, size_t size, struct vmcoreinfo_not
 	return 0;
 }
 
+/* The note the guest says is at [paddr, paddr + size): size, range, then format. */
+static int note_at(const struct guest_mem *gm, uint64_t paddr, uint32_t size,
+		   struct vmcoreinfo_note *out, struct errbuf *why)
+{
+	const uint8_t *note;
+
+	if (size < VMCI_SIZE_MIN || size > VMCI_SIZE_MAX)
+		return errf(why, -ERANGE, "vmcoreinfo: size %" PRIu32 " out of range %u..%u", size,
+			    VMCI_SIZE_MIN, VMCI_SIZE_MAX);
+	if (paddr > UINT64_MAX - size)
+		return errf(why, -EFAULT,
+			    "vmcoreinfo: paddr 0x%" PRIx64 " + size %" PRIu32 " overflows 64 bits",
+			    paddr, size);
+	note = gm_ptr(gm, paddr, size);
+	if (!note)
+		return errf(why, -EFAULT, "vmcoreinfo: paddr 0x%" PRIx64 " + size %" PRIu32 " beyond RAM",
+			    paddr, size);
+	out->paddr = paddr;
+	out->size = size;
+	return vmcoreinfo_note_check(note, size, out, why);
+}
+
 int vmcoreinfo_note_find(const struct guest_mem *gm, uint64_t addr, struct vmcoreinfo_note *out,
 			 struct errbuf *why)
 {
-	const uint8_t *hdr, *note;
+	const uint8_t *hdr;
 	uint32_t version, size;
 	uint64_t paddr;
 
@@ -79,18 +101,20 @@ int vmcoreinfo_note_find(const struct guest_mem *gm, uint64_t addr, struct vmcor
 			    addr - 40);
 	if (version != VMCI_VERSION)
 		return errf(why, -EPROTO, "vmcoreinfo: version %" PRIu32 " unsupported", version);
-	if (size < VMCI_SIZE_MIN || size > VMCI_SIZE_MAX)
-		return errf(why, -ERANGE, "vmcoreinfo: size %" PRIu32 " out of range %u..%u", size,
-			    VMCI_SIZE_MIN, VMCI_SIZE_MAX);
-	if (paddr > UINT64_MAX - size)
-		return errf(why, -EFAULT,
-			    "vmcoreinfo: paddr 0x%" PRIx64 " + size %" PRIu32 " overflows 64 bits",
-			    paddr, size);
-	note = gm_ptr(gm, paddr, size);
-	if (!note)
-		return errf(why, -EFAULT, "vmcoreinfo: paddr 0x%" PRIx64 " + size %" PRIu32 " beyond RAM",
-			    paddr, size);
-	out->paddr = paddr;
-	out->size = size;
-	return vmcoreinfo_note_check(note, size, out, why);
+	return note_at(gm, paddr, size, out, why);
+}
+
+int vmcoreinfo_note_from_fwcfg(const struct guest_mem *gm, const struct vmci_fwcfg_rec *rec,
+			       struct vmcoreinfo_note *out, struct errbuf *why)
+{
+	memset(out, 0, sizeof(*out));
+	if (!rec->written)
+		return errf(why, -ENOENT,
+			    "vmcoreinfo: etc/vmcoreinfo was not written (the guest has not published its note since power-on or the last reset; Linux does it when its qemu_fw_cfg driver probes)");
+	if (rec->guest_format == VMCI_FWCFG_FORMAT_NONE)
+		return errf(why, -ENOENT, "vmcoreinfo: the guest wrote guest_format 0 (NONE): it offers no note");
+	if (rec->guest_format != VMCI_FWCFG_FORMAT_ELF)
+		return errf(why, -EPROTO, "vmcoreinfo: guest format %u unsupported (1 = ELF)",
+			    rec->guest_format);
+	return note_at(gm, rec->paddr, rec->size, out, why);
 }

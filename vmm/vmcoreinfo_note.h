@@ -9,6 +9,7 @@
 #ifndef MICROVM_VMCOREINFO_NOTE_H
 #define MICROVM_VMCOREINFO_NOTE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,6 +22,26 @@
 #define VMCI_HDR_PADDR 4   /* u64 */
 #define VMCI_HDR_SIZE_OFF 12 /* u32 */
 #define VMCI_VERSION 0	   /* the only version defined */
+
+/*
+ * QEMU's fw_cfg variant: the 16-byte "etc/vmcoreinfo" file,
+ * {le16 host_format; le16 guest_format; le32 size; le64 paddr}.
+ */
+#define VMCI_FWCFG_SIZE 16
+#define VMCI_FWCFG_HOST_FORMAT 0  /* le16 */
+#define VMCI_FWCFG_GUEST_FORMAT 2 /* le16 */
+#define VMCI_FWCFG_NOTE_SIZE 4	  /* le32 */
+#define VMCI_FWCFG_PADDR 8	  /* le64 */
+#define VMCI_FWCFG_FORMAT_NONE 0
+#define VMCI_FWCFG_FORMAT_ELF 1
+
+/* What the guest last wrote into that file as one whole record. */
+struct vmci_fwcfg_rec {
+	bool written; /* a whole record since the last reset */
+	uint16_t guest_format;
+	uint32_t size;
+	uint64_t paddr;
+};
 
 /* Bounds on the note size the guest announces: one note header, at most 1 MiB. */
 #define VMCI_SIZE_MIN 12u
@@ -46,6 +67,13 @@ struct vmcoreinfo_note {
  */
 int vmcoreinfo_note_find(const struct guest_mem *gm, uint64_t addr, struct vmcoreinfo_note *out,
 			 struct errbuf *why);
+
+/*
+ * The same for QEMU's fw_cfg variant: the record must be written, its
+ * guest_format ELF, and [paddr, paddr + size) a valid note in RAM.
+ */
+int vmcoreinfo_note_from_fwcfg(const struct guest_mem *gm, const struct vmci_fwcfg_rec *rec,
+			       struct vmcoreinfo_note *out, struct errbuf *why);
 
 /*
  * Validate a note buffer of size bytes (already copied or mapped): a

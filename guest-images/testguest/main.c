@@ -29,6 +29,10 @@ static const struct scenario scenarios[] = {
 	  "publish a VMCOREINFO note (vmci=hostile-case), fill memory, panic via pvpanic (--vmcoreinfo)" },
 	{ "vmcoreinfo-reset", scn_vmcoreinfo_reset,
 	  "publish, reset, panic without publishing again (vmci=republish: with)" },
+	{ "vmcoreinfo-fwcfg", scn_vmcoreinfo_fwcfg,
+	  "publish through QEMU's etc/vmcoreinfo as Linux does (vmci=hostile-case), panic (--vmcoreinfo=fwcfg)" },
+	{ "vmcoreinfo-fwcfg-reset", scn_vmcoreinfo_fwcfg_reset,
+	  "publish through etc/vmcoreinfo, reset, panic without publishing again (vmci=republish: with)" },
 };
 
 /* The boot CPU's copy of what the loader passed. */

@@ -27,6 +27,8 @@ void scn_trap(const struct boot_info *bi);
 void scn_fwcfg(const struct boot_info *bi);
 void scn_vmcoreinfo(const struct boot_info *bi);
 void scn_vmcoreinfo_reset(const struct boot_info *bi);
+void scn_vmcoreinfo_fwcfg(const struct boot_info *bi);
+void scn_vmcoreinfo_fwcfg_reset(const struct boot_info *bi);
 void scn_acpi(const struct boot_info *bi);
 void scn_poweroff(const struct boot_info *bi);
 void scn_acpi_reset(const struct boot_info *bi);

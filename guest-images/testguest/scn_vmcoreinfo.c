@@ -42,6 +42,7 @@
 #include "guest-images/testguest/guest.h"
 #include "guest-images/testguest/reset.h"
 #include "guest-images/testguest/scenarios.h"
+#include "guest-images/testguest/vmci.h"
 #include "vmm/layout.h"
 #include "vmm/util.h"
 
@@ -51,8 +52,6 @@
 #define MARKER_PAGE 0x1010000ull /* "microvm-testguest marker page: MARKER=...\n", then zeros */
 #define ZERO_ADDR 0x1011000ull	 /* 15 pages of zeros */
 #define ZERO_SIZE 0xF000ull
-#define VMCI_NOTE_ADDR 0x1020000ull /* the VMCOREINFO note */
-#define VMCI_NOTE_MAX 0x1000u
 #define FILL_ADDR 0x2000000ull /* fill=SIZE: pattern() from 32 MiB */
 #define HIGH_ADDR 0x100000000ull /* high=1: 64 KiB of pattern() at 4 GiB */
 #define HIGH_SIZE 0x10000ull
@@ -108,9 +107,7 @@ static uint64_t user_zero(uint64_t arg)
 
 /* ---- the note ---- */
 
-/* Build the note at VMCI_NOTE_ADDR; returns its size. Prints its text one
- * line at a time ("vmcoreinfo: text: LINE"), so tests can rebuild it. */
-static uint32_t build_note(const char *marker, int badname)
+uint32_t vmci_build_note(const char *marker, int badname)
 {
 	uint8_t *n = (uint8_t *)(uintptr_t)VMCI_NOTE_ADDR;
 	char *text = (char *)n + 24;
@@ -212,7 +209,7 @@ static void publish(const struct boot_info *bi, const char *how)
 	cmdline_get(bi, "marker", marker, sizeof(marker));
 	CHECK(ram_covers(bi, VMCI_NOTE_ADDR, VMCI_NOTE_MAX), "the note's place 0x%llx is RAM",
 	      VMCI_NOTE_ADDR);
-	size = build_note(marker, !strcmp(how, "badname"));
+	size = vmci_build_note(marker, !strcmp(how, "badname"));
 	if (!strcmp(how, "paddr-beyond-ram"))
 		paddr = BEYOND_RAM_PADDR;
 	else if (!strcmp(how, "paddr-overflow"))
@@ -235,7 +232,7 @@ static void publish(const struct boot_info *bi, const char *how)
 
 /* ---- memory and registers for the dump ---- */
 
-static void fill_memory(const struct boot_info *bi)
+void vmci_fill_memory(const struct boot_info *bi)
 {
 	static struct fill_args a;
 	char *mp = (char *)(uintptr_t)MARKER_PAGE;
@@ -290,7 +287,7 @@ static void trigger_panicked(const void *unused)
 	outb(PVPANIC_PORT, PVPANIC_PANICKED);
 }
 
-static NORETURN void panic_now(void)
+NORETURN void vmci_panic_now(void)
 {
 	pvpanic_check();
 	printf("vmcoreinfo: registers: rax 0x1111111111111101 rbx 0x2222222222222222 "
@@ -348,7 +345,7 @@ static void report(const struct boot_info *bi, const char *how)
 		outb(PVPANIC_PORT, PVPANIC_CRASH_LOADED);
 		printf("vmcoreinfo: wrote CRASH_LOADED; running on\n");
 		if (!strcmp(how, "crash-loaded-panic"))
-			panic_now();
+			vmci_panic_now();
 		return;
 	}
 	if (!strcmp(how, "reset"))
@@ -371,7 +368,7 @@ void scn_vmcoreinfo(const struct boot_info *bi)
 		printf("vmcoreinfo: second boot after the panic's reset\n");
 		return;
 	}
-	fill_memory(bi);
+	vmci_fill_memory(bi);
 	if (strcmp(how, "nopublish"))
 		publish(bi, how);
 	else
@@ -380,7 +377,7 @@ void scn_vmcoreinfo(const struct boot_info *bi)
 		report(bi, pv);
 		return;
 	}
-	panic_now();
+	vmci_panic_now();
 }
 
 void scn_vmcoreinfo_reset(const struct boot_info *bi)
@@ -393,7 +390,7 @@ void scn_vmcoreinfo_reset(const struct boot_info *bi)
 		reset_via(bi, "vmcoreinfo-reset", "the i8042 (0xFE to port 0x64)", reset_trigger_i8042,
 			  NULL);
 	}
-	fill_memory(bi);
+	vmci_fill_memory(bi);
 	if (!strcmp(how, "republish")) {
 		publish(bi, "normal");
 	} else {
@@ -402,5 +399,5 @@ void scn_vmcoreinfo_reset(const struct boot_info *bi)
 		find_page(bi);
 		printf("vmcoreinfo: second boot: panicking without publishing again\n");
 	}
-	panic_now();
+	vmci_panic_now();
 }

@@ -8,6 +8,8 @@ guest physical address through the PT_LOAD headers.
 
     elfcore.py notes DUMP                 one line per note: NAME TYPE DESCSZ
     elfcore.py vmcoreinfo DUMP            the VMCOREINFO note's text (exit 3: none)
+    elfcore.py regs DUMP                  each vCPU's NT_PRSTATUS registers, NAME=0xVALUE
+    elfcore.py note DUMP NAME             the descriptors of the notes named NAME, one hex line each
     elfcore.py read DUMP PADDR LEN        raw bytes at a guest physical address
     elfcore.py pattern DUMP PADDR LEN     LEN bytes hold the test guest's pattern
     elfcore.py zero DUMP PADDR LEN        LEN bytes are all zero
@@ -24,6 +26,11 @@ PT_LOAD, PT_NOTE = 1, 4
 PATTERN_MUL = 0x9E3779B97F4A7C15
 PATTERN_XOR = 0x6D6963726F766D21
 MASK64 = (1 << 64) - 1
+NT_PRSTATUS = 1
+# struct elf_prstatus: pr_reg (27 x u64, this order) starts at byte 112.
+PRSTATUS_REGS = ("r15 r14 r13 r12 rbp rbx r11 r10 r9 r8 rax rcx rdx rsi rdi orig_rax "
+                 "rip cs eflags rsp ss fs_base gs_base ds es fs gs").split()
+PRSTATUS_REG_OFF = 112
 
 
 class Core:
@@ -98,6 +105,19 @@ def main(argv):
                     sys.stdout.write(desc.decode("latin-1"))
                     return 0
             return 3
+        if cmd == "note":
+            found = [desc.hex() for name, _, desc in core.notes() if name == argv[3]]
+            print("\n".join(found))
+            return 0 if found else 3
+        if cmd == "regs":
+            cpu = 0
+            for name, ntype, desc in core.notes():
+                if name != "CORE" or ntype != NT_PRSTATUS:
+                    continue
+                vals = struct.unpack_from("<27Q", desc, PRSTATUS_REG_OFF)
+                print("cpu%d %s" % (cpu, " ".join("%s=0x%x" % rv for rv in zip(PRSTATUS_REGS, vals))))
+                cpu += 1
+            return 0 if cpu else 3
         paddr, length = int(argv[3], 0), int(argv[4], 0)
         data = core.read(paddr, length)
     except (OSError, ValueError, IndexError, struct.error) as e:

@@ -143,6 +143,29 @@ Test(options, tables_accepts_machine_options_only)
 	cr_assert(strstr(err.msg, "run only"), "%s", err.msg);
 }
 
+Test(options, vmcoreinfo_protocols)
+{
+	struct vm_config cfg;
+	struct errbuf err;
+	const char *pos;
+	const char *a1[] = { "run", "--vmcoreinfo", "k", NULL };
+	const char *a2[] = { "run", "--vmcoreinfo=fwcfg", "k", NULL };
+	const char *a3[] = { "run", "--vmcoreinfo=acpi", "k", NULL };
+	const char *a4[] = { "run", "--vmcoreinfo=qemu", "k", NULL };
+	const char *a5[] = { "run", "k", NULL };
+
+	cr_assert_eq(parse(CMD_RUN, &cfg, &pos, &err, 3, a1), 0, "%s", err.msg);
+	cr_assert_eq(cfg.vmcoreinfo, VMCI_MODE_ACPI);
+	cr_assert_eq(parse(CMD_RUN, &cfg, &pos, &err, 3, a2), 0, "%s", err.msg);
+	cr_assert_eq(cfg.vmcoreinfo, VMCI_MODE_FWCFG);
+	cr_assert_eq(parse(CMD_RUN, &cfg, &pos, &err, 3, a3), 0, "%s", err.msg);
+	cr_assert_eq(cfg.vmcoreinfo, VMCI_MODE_ACPI);
+	cr_assert_eq(parse(CMD_RUN, &cfg, &pos, &err, 3, a4), -EINVAL);
+	cr_assert_str_eq(err.msg, "--vmcoreinfo=qemu: unknown protocol; choose acpi (the default) or fwcfg");
+	cr_assert_eq(parse(CMD_RUN, &cfg, &pos, &err, 2, a5), 0, "%s", err.msg);
+	cr_assert_eq(cfg.vmcoreinfo, VMCI_MODE_NONE);
+}
+
 Test(options, user_fwcfg_specs)
 {
 	struct user_fwcfg u;

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the vmcoreinfo scenarios share (scn_vmcoreinfo.c,
+ * scn_vmcoreinfo_fwcfg.c): the VMCOREINFO note the guest builds, the memory
+ * contents the tests read back from the dump, and the panic with known
+ * register values. docs/testguest.md lists the addresses.
+ */
+#ifndef TESTGUEST_VMCI_H
+#define TESTGUEST_VMCI_H
+
+#include <stdint.h>
+
+#include "guest-images/testguest/boot.h"
+#include "guest-images/testguest/guest.h"
+
+#define VMCI_NOTE_ADDR 0x1020000ull /* the VMCOREINFO note */
+#define VMCI_NOTE_MAX 0x1000u
+
+/* Build the note at VMCI_NOTE_ADDR (name "VMCOREINFX" if badname), print its
+ * text ("vmcoreinfo: text: LINE"), return its size. */
+uint32_t vmci_build_note(const char *marker, int badname);
+/* The 64 KiB pattern, the marker page, the zero pages and fill=SIZE. */
+void vmci_fill_memory(const struct boot_info *bi);
+/* Check pvpanic's events, load the documented register values, write PANICKED. */
+NORETURN void vmci_panic_now(void);
+
+#endif
