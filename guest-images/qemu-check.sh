@@ -57,6 +57,12 @@ for img in elf bzimage; do
 	expect $PASS $img acpi
 	expect $PASS $img -c 4 acpi
 	expect $PASS $img fwcfg
+	# NB_CPUS and RAM_SIZE against cpus= and expect_mem= (qemu-run passes both).
+	expect $PASS $img -c 2 -m 5G fwcfg
+	# fwcfg: NB_CPUS 1 against cpus=3 is check 9, RAM_SIZE 256M against
+	# expect_mem=512M check 10.
+	expect 19 $img fwcfg cpus=3
+	expect 21 $img fwcfg expect_mem=512M
 	expect $POWEROFF $img poweroff
 	expect $PASS $img acpi-reset
 	# A sleep state the platform does not offer must not end the VM.

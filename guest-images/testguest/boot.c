@@ -196,3 +196,15 @@ int ram_covers(const struct boot_info *bi, uint64_t addr, uint64_t len)
 	}
 	return 0;
 }
+
+int ram_total_matches(const struct boot_info *bi, uint64_t mem, uint64_t *total)
+{
+	const uint64_t hidden = LAYOUT_FSEG_END - LAYOUT_LOWMEM_END + LAYOUT_HIGH_ZONE_SIZE;
+	uint64_t ram = 0;
+
+	for (unsigned i = 0; i < bi->nr_mem; i++)
+		if (bi->mem[i].type == MEM_RAM)
+			ram += bi->mem[i].size;
+	*total = ram;
+	return ram <= mem && ram + hidden >= mem;
+}

@@ -42,6 +42,14 @@ void boot_info_read(struct boot_info *bi, unsigned proto, uint32_t addr);
 
 /* 1 if one RAM entry of the memory map holds all of [addr, addr + len). */
 int ram_covers(const struct boot_info *bi, uint64_t addr, uint64_t len);
+
+/*
+ * 1 if a VM given mem bytes of RAM plausibly has this memory map: its RAM
+ * entries add up to mem less at most what the layout takes away (the legacy
+ * hole and FSEG zone below 1 MiB, the HIGH loader zone at the top of low
+ * RAM; shared/DESIGN.md §3). *total gets the map's RAM total.
+ */
+int ram_total_matches(const struct boot_info *bi, uint64_t mem, uint64_t *total);
 const char *boot_proto_name(unsigned proto);
 const char *mem_type_name(uint32_t type);
 

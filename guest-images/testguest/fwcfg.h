@@ -18,6 +18,9 @@
 
 #define FWCFG_KEY_SIGNATURE 0x00
 #define FWCFG_KEY_ID 0x01
+#define FWCFG_KEY_RAM_SIZE 0x03 /* le64: the VM's RAM in bytes (QEMU's -m) */
+#define FWCFG_KEY_NB_CPUS 0x05	/* le16: vCPUs at boot (QEMU's -smp cpus) */
+#define FWCFG_KEY_MAX_CPUS 0x0f /* le16: QEMU's -smp maxcpus (microvm: the vCPU count) */
 #define FWCFG_KEY_FILE_DIR 0x19
 #define FWCFG_KEY_FILE_FIRST 0x20
 

@@ -5,6 +5,9 @@
  *
  * - signature "QEMU" through the data port, the DMA bit in the ID, "QEMU CFG"
  *   read byte-wise from 0x514..0x51B;
+ * - the CPU count (0x05) and RAM size (0x03) items, read both ways, agree
+ *   with the vCPUs the MADT lists (and cpus=N) and with the memory map (and
+ *   expect_mem=SIZE); QEMU's semantics: boot vCPUs, and all RAM in bytes;
  * - the file directory read three ways (DMA, rep insb, one inb per byte)
  *   gives the same bytes; names are terminated, sorted and unique;
  * - "etc/e820" read both ways agrees, and agrees with the memory map the
@@ -15,10 +18,12 @@
  *   read-only file fails and changes nothing, a buffer beyond RAM or an
  *   address + length that wraps fails, and the device still works after.
  *
- * Parameter: fwcfg=strict adds what microvm promises beyond the ABI (peers
+ * Parameters: cpus=N and expect_mem=SIZE (the VM's vCPUs and --mem; as
+ * for the acpi and memmap scenarios), and fwcfg=strict, which adds what microvm promises beyond the ABI (peers
  * differ): etc/e820 is exactly the guest's memory map, and ALLOCATEs come
  * first in the loader script.
  */
+#include "guest-images/testguest/acpi.h"
 #include "guest-images/testguest/boot.h"
 #include "guest-images/testguest/fwcfg.h"
 #include "guest-images/testguest/guest.h"
@@ -72,6 +77,52 @@ static void check_ident(void)
 		dma_sig[i] = (char)inb((uint16_t)(FWCFG_PORT_DMA_SIG + i));
 	CHECK(!memcmp(dma_sig, "QEMU CFG", 8), "0x514..0x51B read byte-wise give \"QEMU CFG\" (\"%s\")",
 	      dma_sig);
+}
+
+/* ---- machine items: CPU count and RAM size ---- */
+
+/* Item key (n <= 8 bytes, little-endian) through the data port and through
+ * DMA; both must agree. */
+static uint64_t read_item(uint16_t key, const char *what, unsigned n)
+{
+	uint8_t port[8] = { 0 }, dma[8] = { 0 };
+	uint32_t c;
+
+	fwcfg_select(key);
+	fwcfg_read_loop(port, n);
+	c = fwcfg_dma_read(key, dma, n);
+	CHECK(c == 0 && !memcmp(port, dma, n),
+	      "%s (key 0x%02x, %u bytes) reads the same through the data port and DMA (control 0x%x)",
+	      what, key, n, c);
+	return n == 2 ? get_le16(port) : get_le64(port);
+}
+
+static void check_machine_items(const struct boot_info *bi)
+{
+	uint64_t nb_cpus, max_cpus, ram_size, cpus, mem, ram;
+	int madt = acpi_madt_cpus(acpi_find_rsdp(bi)), match;
+
+	nb_cpus = read_item(FWCFG_KEY_NB_CPUS, "NB_CPUS", 2);
+	max_cpus = read_item(FWCFG_KEY_MAX_CPUS, "MAX_CPUS", 2);
+	ram_size = read_item(FWCFG_KEY_RAM_SIZE, "RAM_SIZE", 8);
+	printf("fwcfg: NB_CPUS %lu, MAX_CPUS %lu, RAM_SIZE 0x%lx (%lu MiB); the MADT lists %d CPUs\n",
+	       nb_cpus, max_cpus, ram_size, ram_size >> 20, madt);
+
+	if (madt >= 0)
+		CHECK(nb_cpus == (uint64_t)madt, "NB_CPUS %lu equals the MADT's enabled processors (%d)",
+		      nb_cpus, madt);
+	if (cmdline_size(bi, "cpus", &cpus))
+		CHECK(nb_cpus == cpus, "NB_CPUS %lu equals cpus=%lu", nb_cpus, cpus);
+	else if (madt < 0)
+		CHECK(nb_cpus >= 1, "NB_CPUS %lu is at least 1 (no MADT, no cpus=N)", nb_cpus);
+	CHECK(max_cpus >= nb_cpus, "MAX_CPUS %lu is at least NB_CPUS %lu", max_cpus, nb_cpus);
+
+	if (cmdline_size(bi, "expect_mem", &mem))
+		CHECK(ram_size == mem, "RAM_SIZE %lu MiB equals expect_mem=%lu MiB", ram_size >> 20,
+		      mem >> 20);
+	match = ram_total_matches(bi, ram_size, &ram);
+	CHECK(match, "RAM_SIZE %lu KiB is the memory map's RAM (%lu KiB) plus at most the layout's holes",
+	      ram_size >> 10, ram >> 10);
 }
 
 /* ---- the directory ---- */
@@ -359,6 +410,7 @@ void scn_fwcfg(const struct boot_info *bi)
 		st.strict = 1;
 	}
 	check_ident();
+	check_machine_items(bi);
 	check_dir(&st);
 	check_e820(bi, &st);
 	check_loader(&st);

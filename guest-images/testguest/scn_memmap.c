@@ -200,12 +200,10 @@ void scn_memmap(const struct boot_info *bi)
 	      (uint64_t)(uintptr_t)__image_end - 1);
 
 	if (have_mem) {
-		/* RAM the layout takes away: the legacy hole and FSEG zone below
-		 * 1 MiB, the HIGH loader zone at the top of low RAM. */
-		uint64_t hidden = LAYOUT_FSEG_END - LAYOUT_LOWMEM_END + LAYOUT_HIGH_ZONE_SIZE;
-		CHECK(ram <= mem && ram + hidden >= mem,
-		      "RAM total %lu KiB is expect_mem=%lu KiB less at most %lu KiB of holes",
-		      ram >> 10, mem >> 10, hidden >> 10);
+		int match = ram_total_matches(bi, mem, &ram);
+
+		CHECK(match, "RAM total %lu KiB is expect_mem=%lu KiB less at most the layout's holes",
+		      ram >> 10, mem >> 10);
 		if (mem > LAYOUT_MMIO_HOLE)
 			CHECK(ram_covers(bi, LAYOUT_4G, mem - LAYOUT_MMIO_HOLE),
 			      "RAM above 3 GiB continues at 4 GiB (%lu MiB)",

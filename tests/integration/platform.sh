@@ -60,6 +60,28 @@ fwcfg() { # elf|bz [MICROVM-ARGS...]
 test_fwcfg_elf() { fwcfg elf; }
 test_fwcfg_bzimage() { fwcfg bz; }
 test_fwcfg_5G() { fwcfg elf --mem 5G; }
+# NB_CPUS (0x05) and RAM_SIZE (0x03) hold the vCPUs and --mem, as QEMU's do
+# (qemu_peer.sh: test_fwcfg_machine_items).
+test_fwcfg_machine_items() {
+	need_guests
+	run_guest "$GUEST_BZ" fwcfg "cpus=2 expect_mem=5G" -- --cpus 2 --mem 5G
+	expect_status 1
+	expect_output 'fwcfg: NB_CPUS 2, MAX_CPUS 2, RAM_SIZE 0x140000000 \(5120 MiB\); the MADT lists 2 CPUs'
+	expect_output 'PASS: NB_CPUS 2 equals the MADT.s enabled processors \(2\)'
+	expect_output 'PASS: NB_CPUS 2 equals cpus=2'
+	expect_output 'PASS: RAM_SIZE 5120 MiB equals expect_mem=5120 MiB'
+	expect_output 'PASS: RAM_SIZE 5242880 KiB is the memory map.s RAM'
+}
+# ... and the checks have teeth.
+test_fwcfg_detects_item_mismatch() {
+	need_guests
+	run_guest "$GUEST_ELF" fwcfg "cpus=4" -- --cpus 2
+	expect_output 'FAIL: NB_CPUS 2 equals cpus=4'
+	[ "$status" != 1 ] && [ $((status & 1)) = 1 ] || fail "status $status"
+	run_guest "$GUEST_ELF" fwcfg "expect_mem=64M" -- --mem 128M
+	expect_output 'FAIL: RAM_SIZE 128 MiB equals expect_mem=64 MiB'
+	[ "$status" != 1 ] && [ $((status & 1)) = 1 ] || fail "status $status"
+}
 # With the vmcoreinfo device: two more files, one of them guest-writable,
 # and a WRITE_POINTER in the loader script.
 test_fwcfg_vmcoreinfo() {

@@ -39,6 +39,14 @@ test_fwcfg_elf() {
 	expect_output 'PASS: a DMA READ whose address \+ length wraps fails'
 }
 test_fwcfg_bzimage() { qemu_scenario 1 -k bzimage fwcfg; }
+# The CPU count and RAM size items: QEMU's values are the vCPUs at boot and
+# the RAM in bytes, what microvm gives (platform.sh: test_fwcfg_machine_items).
+test_fwcfg_machine_items() {
+	qemu_scenario 1 -k elf -c 2 -m 5G fwcfg
+	expect_output 'fwcfg: NB_CPUS 2, MAX_CPUS 2, RAM_SIZE 0x140000000 \(5120 MiB\); the MADT lists 2 CPUs'
+	expect_output 'PASS: NB_CPUS 2 equals cpus=2'
+	expect_output 'PASS: RAM_SIZE 5120 MiB equals expect_mem=5120 MiB'
+}
 test_acpi_elf() { qemu_scenario 1 -k elf acpi; }
 test_acpi_4cpus_bzimage() { qemu_scenario 1 -k bzimage -c 4 acpi; }
 test_poweroff() { qemu_scenario 0 -k elf poweroff; expect_output 'poweroff: writing 0x34'; }
