@@ -293,54 +293,41 @@ uint8_t fwcfg_read_byte(struct fwcfg *fw)
 
 /*
  * One DMA operation (READ, WRITE or SKIP) of length bytes at guest address
- * addr; returns the status for the control word. Mirrors QEMU's loop: the
+ * addr; returns the status for the control word. QEMU's semantics: the
  * selected item's remaining bytes first, then the part past its end (READ
- * zero-fills it, WRITE fails, SKIP ignores it). The work is one memcpy of at
- * most the item's size plus one memset of at most one guest RAM region,
- * since every guest range goes through gm_ptr() whole.
+ * zero-fills it, WRITE fails, SKIP ignores it), and the offset advances even
+ * when the transfer fails. The guest buffer is checked whole before any
+ * byte moves, so a buffer that runs out of its RAM region (into the 32-bit
+ * hole, say) is refused without a partial write; QEMU would write the part
+ * that is RAM. The work is one memcpy of at most the item's size plus one
+ * memset of at most one guest RAM region.
  */
 static uint32_t dma_run(struct fwcfg *fw, uint32_t op, uint64_t addr, uint32_t length)
 {
 	struct fwcfg_item *it;
-	uint32_t n = bytes_left(fw, &it);
-	uint8_t *p;
+	uint32_t n = bytes_left(fw, &it), off = fw->cur_offset;
+	uint8_t *p = NULL;
 
 	if (n > length)
 		n = length;
-	if (n) {
-		uint32_t off = fw->cur_offset;
-
-		/* QEMU advances the offset even when the transfer fails. */
-		fw->cur_offset += n;
-		if (op == FWCFG_DMA_READ) {
-			p = gm_ptr(fw->gm, addr, n);
-			if (!p)
-				return FWCFG_DMA_ERROR;
-			memcpy(p, it->data + off, n);
-		} else if (op == FWCFG_DMA_WRITE) {
-			/* Writable files only, and only when the whole write fits. */
-			if (!it->writable || n != length)
-				return FWCFG_DMA_ERROR;
-			p = gm_ptr(fw->gm, addr, n);
-			if (!p)
-				return FWCFG_DMA_ERROR;
-			memcpy(it->data + off, p, n);
-			if (it->write_cb)
-				it->write_cb(it->opaque, off, n, it->data, it->size);
-		}
-		addr += n;
-		length -= n;
-	}
-	if (!length)
+	fw->cur_offset += n;
+	if (op == FWCFG_DMA_SKIP)
 		return 0;
-	if (op == FWCFG_DMA_WRITE)
+	/* Writable files only, and only when the whole write fits (no resize). */
+	if (op == FWCFG_DMA_WRITE && (!n || !it->writable || n != length))
 		return FWCFG_DMA_ERROR;
-	if (op == FWCFG_DMA_READ) {
-		p = gm_ptr(fw->gm, addr, length);
-		if (!p)
-			return FWCFG_DMA_ERROR;
-		memset(p, 0, length);
+	p = gm_ptr(fw->gm, addr, length);
+	if (!p)
+		return FWCFG_DMA_ERROR;
+	if (op == FWCFG_DMA_WRITE) {
+		memcpy(it->data + off, p, n);
+		if (it->write_cb)
+			it->write_cb(it->opaque, off, n, it->data, it->size);
+		return 0;
 	}
+	if (n)
+		memcpy(p, it->data + off, n);
+	memset(p + n, 0, length - n);
 	return 0;
 }
 
