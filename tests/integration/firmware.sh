@@ -62,3 +62,18 @@ test_user_fwcfg_bad_spec() {
 	expect_status 2
 	expect_one_error_line 'missing: No such file'
 }
+
+# The status port listens to the firmware only: after its OK the kernel's
+# writes are ignored (logged), and a reset re-arms it for the next firmware
+# run, which disarms it again. Both boots of the reset scenario write a
+# failure code there; the VM carries on through the reset.
+test_firmware_status_port_disarmed_after_ok() {
+	run_guest "$GUEST_ELF" reset "fw_status=2"
+	expect_status 1
+	[ "$(grep -c 'reset: writing 0x02 to the firmware status port 0x50c' "$TMP/out")" = 2 ] ||
+		{ cat "$TMP/out"; fail "expected a write on each of two boots"; }
+	[ "$(grep -c '^microvm: firmware: status port 0x50c written (0x02) after the kernel started; ignored' "$TMP/out")" = 2 ] ||
+		{ cat "$TMP/out"; fail "expected two ignored writes"; }
+	expect_output 'reset: marker found at 0x[0-9a-f]+ after 1 boot'
+	expect_no_output 'firmware: stopped'
+}
