@@ -62,7 +62,7 @@ static const char *status_text(uint8_t s)
 	case MVBOOT_STATUS_NO_FWCFG:
 		return "fw_cfg is missing or lacks DMA";
 	case MVBOOT_STATUS_LOADER:
-		return "a linker/loader command failed";
+		return "the linker/loader script (etc/table-loader) failed";
 	case MVBOOT_STATUS_BOOT:
 		return "the boot hand-off (" MVBOOT_FILE ") is missing or malformed";
 	default:

@@ -251,7 +251,7 @@ int loader_run(struct loader *l, const uint8_t *blob, uint32_t size)
 	l->err = LOADER_OK;
 	l->err_name = NULL;
 	if (size % LOADER_ENTRY_SIZE) {
-		l->err_index = n;
+		l->err_index = LOADER_INDEX_BLOB;
 		l->err_command = 0;
 		return fail(l, LOADER_E_TRUNCATED, NULL);
 	}

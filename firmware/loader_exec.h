@@ -44,6 +44,9 @@
 
 #define LOADER_MAX_ALLOCS 32
 
+/* err_index of an error about the blob as a whole (its size), not about one command. */
+#define LOADER_INDEX_BLOB 0xFFFFFFFFu
+
 enum loader_error {
 	LOADER_OK = 0,
 	LOADER_E_TRUNCATED,	/* blob size not a multiple of 128 */
@@ -103,8 +106,8 @@ struct loader {
 	unsigned nr_alloc;
 	/* Where it stopped, for the report. */
 	enum loader_error err;
-	unsigned err_index;	/* command index (0-based) */
-	uint32_t err_command;	/* its command code */
+	unsigned err_index;	/* command index (0-based), or LOADER_INDEX_BLOB */
+	uint32_t err_command;	/* its command code (0 with LOADER_INDEX_BLOB) */
 	const char *err_name;	/* the file concerned (points into the blob), or NULL */
 };
 

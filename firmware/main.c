@@ -130,14 +130,23 @@ static void high_zone(uint64_t *start, uint64_t *end)
 	}
 }
 
-static void loader_failed(void)
+static void loader_failed(uint32_t size)
 {
-	msg(TABLE_LOADER " command ");
-	con_dec(ldr.err_index);
-	con_puts(" (");
-	con_puts(loader_command_name(ldr.err_command));
-	con_puts("): ");
-	con_puts(loader_strerror(ldr.err));
+	if (ldr.err_index == LOADER_INDEX_BLOB) {
+		/* Nothing ran: the script as a whole is malformed. */
+		msg(TABLE_LOADER ": ");
+		con_puts(loader_strerror(ldr.err));
+		con_puts(" (");
+		con_dec(size);
+		con_puts(" bytes)");
+	} else {
+		msg(TABLE_LOADER " command ");
+		con_dec(ldr.err_index);
+		con_puts(" (");
+		con_puts(loader_command_name(ldr.err_command));
+		con_puts("): ");
+		con_puts(loader_strerror(ldr.err));
+	}
 	if (ldr.err_name) {
 		con_puts(": ");
 		con_puts(ldr.err_name);
@@ -166,7 +175,7 @@ static uint64_t run_loader(void)
 	high_zone(&hs, &he);
 	loader_init(&ldr, &fw_loader_ops, 0, hs, he, LAYOUT_FSEG, LAYOUT_FSEG_END);
 	if (loader_run(&ldr, loader_blob, size))
-		loader_failed();
+		loader_failed(size);
 	rsdp = loader_find_rsdp(&ldr);
 	if (!rsdp)
 		die(MVBOOT_STATUS_LOADER, TABLE_LOADER " placed no valid RSDP in the FSEG zone");

@@ -25,7 +25,7 @@ test_firmware_refuses_unknown_file() {
 	expect_status 4
 	expect_output 'microvm firmware: etc/table-loader command 0 \(ALLOCATE\)'
 	expect_output 'etc/no-such-file'
-	expect_output '^microvm: firmware: stopped with status 2: a linker/loader command failed'
+	expect_output '^microvm: firmware: stopped with status 2: the linker/loader script \(etc/table-loader\) failed'
 	expect_no_output 'testguest: running'
 }
 
@@ -34,6 +34,18 @@ test_firmware_refuses_bad_alignment() {
 	run_guest "$GUEST_ELF" hello -- --fw-cfg "name=etc/table-loader,file=$TMP/loader.bin"
 	expect_status 4
 	expect_output 'command 0 \(ALLOCATE\)'
+	expect_output '^microvm: firmware: stopped with status 2'
+}
+
+# A script whose size is not a whole number of commands is refused as a
+# whole, before any command runs: no command index, no command name.
+test_firmware_refuses_truncated_script() {
+	loader_cmd "$TMP/loader.bin" 1 etc/acpi/tables
+	printf 'xx' >>"$TMP/loader.bin"
+	run_guest "$GUEST_ELF" hello -- --fw-cfg "name=etc/table-loader,file=$TMP/loader.bin"
+	expect_status 4
+	expect_output '^microvm firmware: etc/table-loader: blob size is not a multiple of 128 bytes \(130 bytes\)'
+	expect_no_output 'command [0-9]+ \('
 	expect_output '^microvm: firmware: stopped with status 2'
 }
 

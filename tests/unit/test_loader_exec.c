@@ -491,7 +491,12 @@ Test(loader_exec, refuses_truncated_blob_before_running_anything)
 	add_file("f", "x", 1, false);
 	b_alloc(&bl, "f", 1, LOADER_ZONE_HIGH);
 	cr_assert_eq(loader_run(&ldr, bl.b, LOADER_ENTRY_SIZE + 4), LOADER_E_TRUNCATED);
-	cr_assert_eq(ldr.err_index, 1);
+	/* A blob-level error: no command index, no command (not "unknown command" 0). */
+	cr_assert_eq(ldr.err_index, LOADER_INDEX_BLOB);
+	cr_assert_eq(ldr.err_command, 0);
+	cr_assert_null(ldr.err_name);
+	cr_assert_eq(loader_run(&ldr, bl.b, 4), LOADER_E_TRUNCATED, "shorter than one command");
+	cr_assert_eq(ldr.err_index, LOADER_INDEX_BLOB);
 	cr_assert_eq(ldr.nr_alloc, 0);
 	cr_assert_eq(loader_run(&ldr, bl.b, 0), 0, "an empty blob is fine");
 }
