@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Linker/loader blob builder. The wire format is QEMU's
- * hw/acpi/bios-linker-loader.c ABI, restated in DESIGN.md §5.
+ * hw/acpi/bios-linker-loader.c ABI, restated in DESIGN.md §5 and defined
+ * once in acpi/loader_abi.h.
  */
 #include "acpi/loader.h"
 
@@ -12,26 +13,6 @@
 
 #include "vmm/err.h"
 #include "vmm/util.h"
-
-_Static_assert(sizeof(struct acpi_loader_wire) == ACPI_LOADER_CMD_SIZE, "loader entry is 128 bytes");
-_Static_assert(offsetof(struct acpi_loader_wire, alloc.file) == 4, "ALLOCATE file@4");
-_Static_assert(offsetof(struct acpi_loader_wire, alloc.align) == 60, "ALLOCATE align@60");
-_Static_assert(offsetof(struct acpi_loader_wire, alloc.zone) == 64, "ALLOCATE zone@64");
-_Static_assert(offsetof(struct acpi_loader_wire, pointer.dest) == 4, "ADD_POINTER dest@4");
-_Static_assert(offsetof(struct acpi_loader_wire, pointer.src) == 60, "ADD_POINTER src@60");
-_Static_assert(offsetof(struct acpi_loader_wire, pointer.offset) == 116, "ADD_POINTER offset@116");
-_Static_assert(offsetof(struct acpi_loader_wire, pointer.size) == 120, "ADD_POINTER size@120");
-_Static_assert(offsetof(struct acpi_loader_wire, cksum.file) == 4, "ADD_CHECKSUM file@4");
-_Static_assert(offsetof(struct acpi_loader_wire, cksum.offset) == 60, "ADD_CHECKSUM offset@60");
-_Static_assert(offsetof(struct acpi_loader_wire, cksum.start) == 64, "ADD_CHECKSUM start@64");
-_Static_assert(offsetof(struct acpi_loader_wire, cksum.length) == 68, "ADD_CHECKSUM length@68");
-_Static_assert(offsetof(struct acpi_loader_wire, wrptr.dest) == 4, "WRITE_POINTER dest@4");
-_Static_assert(offsetof(struct acpi_loader_wire, wrptr.src) == 60, "WRITE_POINTER src@60");
-_Static_assert(offsetof(struct acpi_loader_wire, wrptr.dst_offset) == 116, "WRITE_POINTER dst@116");
-_Static_assert(offsetof(struct acpi_loader_wire, wrptr.src_offset) == 120, "WRITE_POINTER src@120");
-_Static_assert(offsetof(struct acpi_loader_wire, wrptr.size) == 124, "WRITE_POINTER size@124");
-
-#define W(field) offsetof(struct acpi_loader_wire, field)
 
 /* Largest alignment an ALLOCATE may ask for; QEMU's firmware handles up to a page or so. */
 #define ACPI_LOADER_ALIGN_MAX 4096u
@@ -47,9 +28,9 @@ static int acpi_loader_name_ok(const char *name, const char *what, struct errbuf
 {
 	size_t n = strlen(name);
 
-	if (n == 0 || n >= ACPI_LOADER_FILESZ)
+	if (n == 0 || n >= LOADER_NAME_LEN)
 		return errf(e, -EINVAL, "table-loader: %s file name \"%.64s\" must be 1-%d characters",
-			    what, name, ACPI_LOADER_FILESZ - 1);
+			    what, name, LOADER_NAME_LEN - 1);
 	return 0;
 }
 
@@ -153,32 +134,32 @@ int acpi_loader_write_pointer(struct acpi_loader *l, const char *dest, const cha
 
 static void acpi_loader_encode(const struct acpi_loader_cmd *c, uint8_t *p)
 {
-	memset(p, 0, ACPI_LOADER_CMD_SIZE);
+	memset(p, 0, LOADER_ENTRY_SIZE);
 	put_le32(p, c->command);
 	switch (c->command) {
 	case ACPI_LOADER_ALLOCATE:
-		memcpy(p + W(alloc.file), c->file, ACPI_LOADER_FILESZ);
-		put_le32(p + W(alloc.align), c->align);
-		p[W(alloc.zone)] = c->zone;
+		memcpy(p + LOADER_ALLOC_FILE, c->file, LOADER_NAME_LEN);
+		put_le32(p + LOADER_ALLOC_ALIGN, c->align);
+		p[LOADER_ALLOC_ZONE] = c->zone;
 		break;
 	case ACPI_LOADER_ADD_POINTER:
-		memcpy(p + W(pointer.dest), c->file, ACPI_LOADER_FILESZ);
-		memcpy(p + W(pointer.src), c->src, ACPI_LOADER_FILESZ);
-		put_le32(p + W(pointer.offset), c->offset);
-		p[W(pointer.size)] = c->size;
+		memcpy(p + LOADER_PTR_DEST, c->file, LOADER_NAME_LEN);
+		memcpy(p + LOADER_PTR_SRC, c->src, LOADER_NAME_LEN);
+		put_le32(p + LOADER_PTR_OFFSET, c->offset);
+		p[LOADER_PTR_SIZE] = c->size;
 		break;
 	case ACPI_LOADER_ADD_CHECKSUM:
-		memcpy(p + W(cksum.file), c->file, ACPI_LOADER_FILESZ);
-		put_le32(p + W(cksum.offset), c->offset);
-		put_le32(p + W(cksum.start), c->start);
-		put_le32(p + W(cksum.length), c->length);
+		memcpy(p + LOADER_CKSUM_FILE, c->file, LOADER_NAME_LEN);
+		put_le32(p + LOADER_CKSUM_OFFSET, c->offset);
+		put_le32(p + LOADER_CKSUM_START, c->start);
+		put_le32(p + LOADER_CKSUM_LENGTH, c->length);
 		break;
 	case ACPI_LOADER_WRITE_POINTER:
-		memcpy(p + W(wrptr.dest), c->file, ACPI_LOADER_FILESZ);
-		memcpy(p + W(wrptr.src), c->src, ACPI_LOADER_FILESZ);
-		put_le32(p + W(wrptr.dst_offset), c->offset);
-		put_le32(p + W(wrptr.src_offset), c->src_offset);
-		p[W(wrptr.size)] = c->size;
+		memcpy(p + LOADER_WPTR_DEST, c->file, LOADER_NAME_LEN);
+		memcpy(p + LOADER_WPTR_SRC, c->src, LOADER_NAME_LEN);
+		put_le32(p + LOADER_WPTR_DST_OFFSET, c->offset);
+		put_le32(p + LOADER_WPTR_SRC_OFFSET, c->src_offset);
+		p[LOADER_WPTR_SIZE] = c->size;
 		break;
 	}
 }
@@ -191,23 +172,23 @@ int acpi_loader_serialize(const struct acpi_loader *l, uint8_t **blob, size_t *l
 	size_t k = 0;
 
 	*blob = NULL;
-	*len = (size_t)l->nr * ACPI_LOADER_CMD_SIZE;
+	*len = (size_t)l->nr * LOADER_ENTRY_SIZE;
 	p = calloc(1, *len ? *len : 1);
 	if (!p)
 		return -ENOMEM;
 	for (size_t g = 0; g < ARRAY_SIZE(order); g++)
 		for (unsigned i = 0; i < l->nr; i++)
 			if (l->cmds[i].command == order[g])
-				acpi_loader_encode(&l->cmds[i], p + ACPI_LOADER_CMD_SIZE * k++);
+				acpi_loader_encode(&l->cmds[i], p + LOADER_ENTRY_SIZE * k++);
 	*blob = p;
 	return 0;
 }
 
 static int acpi_loader_copy_name(char *dst, const uint8_t *src)
 {
-	if (!memchr(src, 0, ACPI_LOADER_FILESZ))
+	if (!memchr(src, 0, LOADER_NAME_LEN))
 		return -EINVAL;
-	memcpy(dst, src, ACPI_LOADER_FILESZ);
+	memcpy(dst, src, LOADER_NAME_LEN);
 	return 0;
 }
 
@@ -219,28 +200,28 @@ int acpi_loader_decode(const uint8_t *p, struct acpi_loader_cmd *c)
 	c->command = get_le32(p);
 	switch (c->command) {
 	case ACPI_LOADER_ALLOCATE:
-		r = acpi_loader_copy_name(c->file, p + W(alloc.file));
-		c->align = get_le32(p + W(alloc.align));
-		c->zone = p[W(alloc.zone)];
+		r = acpi_loader_copy_name(c->file, p + LOADER_ALLOC_FILE);
+		c->align = get_le32(p + LOADER_ALLOC_ALIGN);
+		c->zone = p[LOADER_ALLOC_ZONE];
 		break;
 	case ACPI_LOADER_ADD_POINTER:
-		r = acpi_loader_copy_name(c->file, p + W(pointer.dest));
-		r = r ? r : acpi_loader_copy_name(c->src, p + W(pointer.src));
-		c->offset = get_le32(p + W(pointer.offset));
-		c->size = p[W(pointer.size)];
+		r = acpi_loader_copy_name(c->file, p + LOADER_PTR_DEST);
+		r = r ? r : acpi_loader_copy_name(c->src, p + LOADER_PTR_SRC);
+		c->offset = get_le32(p + LOADER_PTR_OFFSET);
+		c->size = p[LOADER_PTR_SIZE];
 		break;
 	case ACPI_LOADER_ADD_CHECKSUM:
-		r = acpi_loader_copy_name(c->file, p + W(cksum.file));
-		c->offset = get_le32(p + W(cksum.offset));
-		c->start = get_le32(p + W(cksum.start));
-		c->length = get_le32(p + W(cksum.length));
+		r = acpi_loader_copy_name(c->file, p + LOADER_CKSUM_FILE);
+		c->offset = get_le32(p + LOADER_CKSUM_OFFSET);
+		c->start = get_le32(p + LOADER_CKSUM_START);
+		c->length = get_le32(p + LOADER_CKSUM_LENGTH);
 		break;
 	case ACPI_LOADER_WRITE_POINTER:
-		r = acpi_loader_copy_name(c->file, p + W(wrptr.dest));
-		r = r ? r : acpi_loader_copy_name(c->src, p + W(wrptr.src));
-		c->offset = get_le32(p + W(wrptr.dst_offset));
-		c->src_offset = get_le32(p + W(wrptr.src_offset));
-		c->size = p[W(wrptr.size)];
+		r = acpi_loader_copy_name(c->file, p + LOADER_WPTR_DEST);
+		r = r ? r : acpi_loader_copy_name(c->src, p + LOADER_WPTR_SRC);
+		c->offset = get_le32(p + LOADER_WPTR_DST_OFFSET);
+		c->src_offset = get_le32(p + LOADER_WPTR_SRC_OFFSET);
+		c->size = p[LOADER_WPTR_SIZE];
 		break;
 	}
 	return r;

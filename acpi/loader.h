@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * QEMU's BIOS linker/loader command blob ("etc/table-loader"), DESIGN.md §5:
+ * QEMU's BIOS linker/loader command blob ("etc/table-loader"), DESIGN.md §5,
+ * wire format in acpi/loader_abi.h (shared with the firmware's executor):
  * 128-byte little-endian entries the firmware executes to place fw_cfg files
  * in guest RAM, link pointers between them, fix checksums and report
  * addresses back through writable fw_cfg files.
@@ -18,63 +19,27 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "acpi/loader_abi.h"
+
 struct errbuf;
 
-#define ACPI_LOADER_CMD_SIZE 128
-#define ACPI_LOADER_FILESZ 56 /* name field, NUL-terminated: at most 55 characters */
-
 enum acpi_loader_command {
-	ACPI_LOADER_ALLOCATE = 1,
-	ACPI_LOADER_ADD_POINTER = 2,
-	ACPI_LOADER_ADD_CHECKSUM = 3,
-	ACPI_LOADER_WRITE_POINTER = 4,
+	ACPI_LOADER_ALLOCATE = LOADER_CMD_ALLOCATE,
+	ACPI_LOADER_ADD_POINTER = LOADER_CMD_ADD_POINTER,
+	ACPI_LOADER_ADD_CHECKSUM = LOADER_CMD_ADD_CHECKSUM,
+	ACPI_LOADER_WRITE_POINTER = LOADER_CMD_WRITE_POINTER,
 };
 
 enum acpi_loader_zone {
-	ACPI_LOADER_ZONE_HIGH = 1,
-	ACPI_LOADER_ZONE_FSEG = 2,
+	ACPI_LOADER_ZONE_HIGH = LOADER_ZONE_HIGH,
+	ACPI_LOADER_ZONE_FSEG = LOADER_ZONE_FSEG,
 };
-
-/*
- * The wire layout, for documentation and offsetof() only: fields are read and
- * written with explicit little-endian helpers at these offsets.
- */
-struct acpi_loader_wire {
-	uint32_t command;
-	union {
-		struct {
-			char file[ACPI_LOADER_FILESZ];
-			uint32_t align;
-			uint8_t zone;
-		} __attribute__((packed)) alloc;
-		struct {
-			char dest[ACPI_LOADER_FILESZ];
-			char src[ACPI_LOADER_FILESZ];
-			uint32_t offset;
-			uint8_t size;
-		} __attribute__((packed)) pointer;
-		struct {
-			char file[ACPI_LOADER_FILESZ];
-			uint32_t offset;
-			uint32_t start;
-			uint32_t length;
-		} __attribute__((packed)) cksum;
-		struct {
-			char dest[ACPI_LOADER_FILESZ];
-			char src[ACPI_LOADER_FILESZ];
-			uint32_t dst_offset;
-			uint32_t src_offset;
-			uint8_t size;
-		} __attribute__((packed)) wrptr;
-		uint8_t pad[ACPI_LOADER_CMD_SIZE - 4];
-	};
-} __attribute__((packed));
 
 /* One command in host form. Unused fields are zero. */
 struct acpi_loader_cmd {
 	uint32_t command;
-	char file[ACPI_LOADER_FILESZ]; /* ALLOCATE, ADD_CHECKSUM file; ADD/WRITE_POINTER dest */
-	char src[ACPI_LOADER_FILESZ];  /* ADD/WRITE_POINTER */
+	char file[LOADER_NAME_LEN]; /* ALLOCATE, ADD_CHECKSUM file; ADD/WRITE_POINTER dest */
+	char src[LOADER_NAME_LEN];  /* ADD/WRITE_POINTER */
 	uint32_t align;		  /* ALLOCATE */
 	uint8_t zone;		  /* ALLOCATE */
 	uint32_t offset;	  /* ADD_POINTER offset, ADD_CHECKSUM offset, WRITE_POINTER dst_offset */

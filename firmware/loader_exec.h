@@ -4,42 +4,17 @@
  * of "etc/table-loader" the way SeaBIOS's romfile_loader does, with every
  * field range-checked. Pure logic over a small ops interface, so it builds
  * freestanding in the firmware (fw_cfg DMA, identity-mapped memory) and on
- * the host for unit tests (tests/unit/test_loader_exec.c).
+ * the host for unit tests (tests/unit/test_loader_exec.c). The wire format
+ * is acpi/loader_abi.h, shared with the blob's builder.
  */
 #ifndef MICROVM_FIRMWARE_LOADER_EXEC_H
 #define MICROVM_FIRMWARE_LOADER_EXEC_H
 
 #include <stdint.h>
 
-/* Wire format: 128-byte little-endian entries, names are 56-byte NUL-terminated fields. */
-#define LOADER_ENTRY_SIZE 128
-#define LOADER_NAME_LEN 56
+#include "acpi/loader_abi.h"
 
-#define LOADER_CMD_ALLOCATE 1
-#define LOADER_CMD_ADD_POINTER 2
-#define LOADER_CMD_ADD_CHECKSUM 3
-#define LOADER_CMD_WRITE_POINTER 4
-
-/* Field offsets inside an entry (after the u32 command). */
-#define LOADER_ALLOC_FILE 4
-#define LOADER_ALLOC_ALIGN 60
-#define LOADER_ALLOC_ZONE 64
-#define LOADER_PTR_DEST 4
-#define LOADER_PTR_SRC 60
-#define LOADER_PTR_OFFSET 116
-#define LOADER_PTR_SIZE 120
-#define LOADER_CKSUM_FILE 4
-#define LOADER_CKSUM_OFFSET 60
-#define LOADER_CKSUM_START 64
-#define LOADER_CKSUM_LENGTH 68
-#define LOADER_WPTR_DEST 4
-#define LOADER_WPTR_SRC 60
-#define LOADER_WPTR_DST_OFFSET 116
-#define LOADER_WPTR_SRC_OFFSET 120
-#define LOADER_WPTR_SIZE 124
-
-#define LOADER_ZONE_HIGH 1
-#define LOADER_ZONE_FSEG 2
+/* Zones are LOADER_ZONE_HIGH and LOADER_ZONE_FSEG (acpi/loader_abi.h). */
 #define LOADER_NR_ZONES 3 /* indexed by zone number; 0 is unused */
 
 #define LOADER_MAX_ALLOCS 32
