@@ -306,7 +306,7 @@ static uint32_t dma_run(struct fwcfg *fw, uint32_t op, uint64_t addr, uint32_t l
 {
 	struct fwcfg_item *it;
 	uint32_t n = bytes_left(fw, &it), off = fw->cur_offset;
-	uint8_t *p = NULL;
+	uint8_t *p;
 
 	if (n > length)
 		n = length;

@@ -18,10 +18,10 @@
  *   read-only file fails and changes nothing, a buffer beyond RAM or an
  *   address + length that wraps fails, and the device still works after.
  *
- * Parameters: cpus=N and expect_mem=SIZE (the VM's vCPUs and --mem; as
- * for the acpi and memmap scenarios), and fwcfg=strict, which adds what microvm promises beyond the ABI (peers
- * differ): etc/e820 is exactly the guest's memory map, and ALLOCATEs come
- * first in the loader script.
+ * Parameters: cpus=N and expect_mem=SIZE (the VM's vCPUs and --mem, as for
+ * the acpi and memmap scenarios); fwcfg=strict adds what microvm promises
+ * beyond the ABI (peers differ): etc/e820 is exactly the guest's memory map,
+ * and ALLOCATEs come first in the loader script.
  */
 #include "guest-images/testguest/acpi.h"
 #include "guest-images/testguest/boot.h"
