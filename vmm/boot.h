@@ -48,7 +48,7 @@ struct bzimage_info {
 	uint16_t version;	 /* boot protocol version, e.g. 0x020f */
 	uint32_t setup_size;	 /* bytes of real-mode setup (setup_sects + 1) * 512 */
 	uint32_t payload_offset; /* == setup_size */
-	uint32_t payload_size;	 /* protected-mode code bytes */
+	uint32_t payload_size;	 /* protected-mode code bytes: syssize * 16 */
 	uint64_t pref_address;	 /* where the protected-mode code wants to live */
 	uint32_t init_size;	 /* memory the kernel needs from its load address */
 	uint32_t kernel_alignment;

@@ -17,6 +17,7 @@
 /* Setup header fields: offsets in the file and in boot_params alike (boot.rst). */
 #define HDR_START 0x1F1
 #define HDR_SETUP_SECTS 0x1F1
+#define HDR_SYSSIZE 0x1F4 /* protected-mode code size in 16-byte paragraphs */
 #define HDR_JUMP_OFFSET 0x201 /* second byte of the 2-byte jump at 0x200 */
 #define HDR_MAGIC 0x202	      /* "HdrS" */
 #define HDR_VERSION 0x206
@@ -86,7 +87,17 @@ int bzimage_parse(const uint8_t *buf, size_t size, struct bzimage_info *info, st
 	if (size <= info->setup_size)
 		return errf(err, -EINVAL, "truncated file (%zu bytes): the %u-byte real-mode setup leaves no protected-mode code",
 			    size, info->setup_size);
-	payload = size - info->setup_size;
+	/*
+	 * syssize, not the file size, says where the code ends: a file cut short
+	 * would otherwise boot into zeros and hang, and bytes after the code (a
+	 * signature appended by sbsign) are no part of the kernel.
+	 */
+	payload = (uint64_t)get_le32(buf + HDR_SYSSIZE) * 16;
+	if (payload == 0)
+		return errf(err, -EINVAL, "syssize is 0: the header declares no protected-mode code");
+	if (size - info->setup_size < payload)
+		return errf(err, -EINVAL, "truncated bzImage: header says %" PRIu64 " bytes of kernel code, file has %zu",
+			    payload, size - info->setup_size);
 	if (payload > UINT32_MAX)
 		return errf(err, -EFBIG, "protected-mode code of %" PRIu64 " bytes is over 4 GiB",
 			    payload);

@@ -254,6 +254,10 @@ int main(int argc, char **argv)
 	}
 	int bad = fwrite(real.p, 1, real.n, f) != real.n;
 	bad |= fwrite(payload.p, 1, payload.n, f) != payload.n;
+	/* syssize counts whole paragraphs: the file must hold all of them. */
+	static const uint8_t zeros[15];
+	size_t pad = (16 - payload.n % 16) % 16;
+	bad |= fwrite(zeros, 1, pad, f) != pad;
 	bad |= fclose(f) != 0;
 	if (bad) {
 		fprintf(stderr, "mkbzimage: %s: write failed\n", argv[3]);

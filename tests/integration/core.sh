@@ -82,6 +82,16 @@ test_bad_kernel_truncated_bzimage() {
 	head -c 1000 "$GUEST_BZ" >"$TMP/trunc"
 	bad_kernel "$TMP/trunc" 'trunc: '
 }
+# Cut inside the protected-mode code: syssize says more than the file holds.
+test_bad_kernel_truncated_bzimage_code() {
+	need_guests
+	head -c $(($(stat -c %s "$GUEST_BZ") - 10)) "$GUEST_BZ" >"$TMP/short10"
+	bad_kernel "$TMP/short10" 'short10: truncated bzImage: header says [0-9]+ bytes of kernel code, file has [0-9]+$'
+	local sects
+	sects=$(od -An -tu1 -j $((0x1f1)) -N1 "$GUEST_BZ")
+	head -c 5000 "$GUEST_BZ" >"$TMP/t5000"
+	bad_kernel "$TMP/t5000" "t5000: truncated bzImage: header says [0-9]+ bytes of kernel code, file has $((5000 - (sects + 1) * 512))\$"
+}
 test_bad_kernel_truncated_elf() {
 	need_guests
 	head -c 300 "$GUEST_ELF" >"$TMP/trunc.elf"

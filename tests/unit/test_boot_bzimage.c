@@ -59,6 +59,7 @@ static uint8_t *bz_make(const struct bzopts *o, size_t *size)
 	for (size_t i = 0; i < setup; i++)
 		b[i] = (uint8_t)(0x5a ^ i);
 	b[0x1f1] = o->setup_sects;
+	t_put(b + 0x1f4, 4, (o->payload_size + 15) / 16); /* syssize */
 	t_put(b + 0x1fe, 2, 0xaa55);
 	b[0x200] = 0xeb;
 	b[0x201] = o->jump;
@@ -430,6 +431,56 @@ Test(bzimage, refuses_truncated_files)
 	free(k);
 }
 
+/* syssize, not the file size, bounds the code: a file cut inside it is refused. */
+Test(bzimage, refuses_file_shorter_than_syssize)
+{
+	struct boot_image img;
+	struct errbuf err;
+	struct tmem t;
+	size_t n;
+	uint8_t *k = bz_make(&bz_default, &n);
+	struct boot_files f = files_of(k, n - 10, "");
+
+	tmem_init(&t, 64 << 20);
+	cr_assert_eq(load(&t, &f, &img, &err), -EINVAL);
+	cr_assert_str_eq(err.msg, "kernel.img: truncated bzImage: header says 65536 bytes of kernel code, file has 65526");
+	f = files_of(k, 5000, "");
+	cr_assert_eq(load(&t, &f, &img, &err), -EINVAL);
+	cr_assert_str_eq(err.msg, "kernel.img: truncated bzImage: header says 65536 bytes of kernel code, file has 2440");
+	cr_assert_eq(tmem_at(&t, 0x1000000, 1)[0], 0, "nothing written");
+	t_put(k + 0x1f4, 4, 0);
+	f = files_of(k, n, "");
+	cr_assert_eq(load(&t, &f, &img, &err), -EINVAL);
+	cr_assert(strstr(err.msg, "syssize is 0"), "%s", err.msg);
+	tmem_fini(&t);
+	free(k);
+}
+
+/* Bytes after syssize * 16 (an appended signature) are not loaded. */
+Test(bzimage, ignores_bytes_after_syssize)
+{
+	struct boot_image img;
+	struct bzimage_info bi;
+	struct errbuf err;
+	struct tmem t;
+	size_t n;
+	uint8_t *k = bz_make(&bz_default, &n);
+	struct boot_files f;
+
+	k = realloc(k, n + 4096);
+	cr_assert_not_null(k);
+	memset(k + n, 0xcc, 4096);
+	cr_assert_eq(bzimage_parse(k, n + 4096, &bi, &err), 0, "%s", err.msg);
+	cr_assert_eq(bi.payload_size, 65536);
+	f = files_of(k, n + 4096, "");
+	tmem_init(&t, 64 << 20);
+	cr_assert_eq(load(&t, &f, &img, &err), 0, "%s", err.msg);
+	cr_assert_eq(tmem_at(&t, img.entry + 65535, 1)[0], payload_byte(65535));
+	cr_assert_eq(tmem_at(&t, img.entry + 65536, 1)[0], 0, "trailer not loaded");
+	tmem_fini(&t);
+	free(k);
+}
+
 Test(bzimage, refuses_unknown_format)
 {
 	struct boot_image img;
@@ -608,6 +659,8 @@ Test(bzimage, real_debian_vmlinuz)
 	cr_assert_geq(bi.version, 0x020c);
 	cr_assert_eq(bi.relocatable, 1);
 	cr_assert_gt(bi.init_size, bi.payload_size);
+	cr_assert_eq(bi.payload_size, (size_t)t_le(k + 0x1f4, 4) * 16, "syssize bounds the code");
+	cr_assert_leq(bi.setup_size + bi.payload_size, n);
 	f = files_of(k, n, "console=ttyS0 earlyprintk=ttyS0");
 	tmem_init(&t, 64 << 20);
 	cr_assert_lt(load(&t, &f, &img, &err), 0, "a Debian kernel needs more than 64M");
