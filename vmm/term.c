@@ -25,6 +25,14 @@ void term_restore(void)
 	}
 }
 
+/* Signals that end the process with a core: the terminal must come back first. */
+static const int fatal_signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
+
+/*
+ * Restore, then die of the same signal with its default action so the exit
+ * status (and core) still name it: raise() leaves it pending while the
+ * handler blocks it, and it is delivered with SIG_DFL when the handler returns.
+ */
 static void fatal_signal(int sig)
 {
 	term_restore();
@@ -32,9 +40,14 @@ static void fatal_signal(int sig)
 	raise(sig);
 }
 
+void term_fatal_sigdel(sigset_t *set)
+{
+	for (unsigned i = 0; i < sizeof(fatal_signals) / sizeof(fatal_signals[0]); i++)
+		sigdelset(set, fatal_signals[i]);
+}
+
 bool term_raw(void)
 {
-	static const int fatal[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
 	struct termios raw;
 
 	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &saved) < 0)
@@ -47,10 +60,10 @@ bool term_raw(void)
 	saved_valid = 1;
 	log_crlf = true;
 	atexit(term_restore);
-	for (unsigned i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++) {
+	for (unsigned i = 0; i < sizeof(fatal_signals) / sizeof(fatal_signals[0]); i++) {
 		struct sigaction sa = { .sa_handler = fatal_signal, .sa_flags = SA_RESETHAND };
 		sigemptyset(&sa.sa_mask);
-		sigaction(fatal[i], &sa, NULL);
+		sigaction(fatal_signals[i], &sa, NULL);
 	}
 	return true;
 }

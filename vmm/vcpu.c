@@ -14,6 +14,7 @@
 #include "vmm/cpuid.h"
 #include "vmm/layout.h"
 #include "vmm/log.h"
+#include "vmm/term.h"
 #include "vmm/util.h"
 #include "vmm/vm.h"
 
@@ -365,9 +366,13 @@ static void *vcpu_thread(void *arg)
 	struct vm *vm = v->vm;
 	sigset_t set;
 
-	/* Only the kick signal reaches vCPU threads; the main thread handles the rest. */
+	/*
+	 * Only the kick signal and the fault signals reach vCPU threads; the main
+	 * thread handles the rest. A fault here must still restore the terminal.
+	 */
 	sigfillset(&set);
 	sigdelset(&set, VCPU_KICK_SIGNAL);
+	term_fatal_sigdel(&set);
 	pthread_sigmask(SIG_SETMASK, &set, NULL);
 
 	while (atomic_load(&vm->request) == VM_RUN) {
@@ -386,12 +391,16 @@ static void *vcpu_thread(void *arg)
 
 int vcpu_start(struct vcpu *v)
 {
+	char name[16];
 	int r;
 
 	v->run->immediate_exit = 0;
 	r = pthread_create(&v->thread, NULL, vcpu_thread, v);
 	if (r)
 		return -r;
+	/* For ps, gdb and tests that pick a vCPU thread; a failure only loses the name. */
+	snprintf(name, sizeof(name), "vcpu%u", v->id);
+	pthread_setname_np(v->thread, name);
 	v->started = true;
 	return 0;
 }

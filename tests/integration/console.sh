@@ -31,3 +31,13 @@ test_console_escape_quits() {
 	expect_output 'termios restored'
 	[ $pty_rc = 0 ] || fail "terminal not restored"
 }
+
+# A fault in a vCPU thread (here a SIGSEGV sent to that thread alone) runs the
+# restore handler, then kills microvm with the same signal.
+test_console_restored_after_vcpu_fault() {
+	pty_run vcpu-segv "$MICROVM" run --debug-exit --cpus 2 --cmdline "test=smp cpus=3" "$GUEST_ELF"
+	expect_output 'status -11$'
+	expect_output 'raw mode seen: True'
+	expect_output 'termios restored'
+	[ $pty_rc = 0 ] || fail "terminal not restored"
+}

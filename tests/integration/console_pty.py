@@ -5,16 +5,37 @@ Usage: console_pty.py MODE MICROVM ARGS...
   MODE exit:   let the guest end by itself
   MODE signal: send SIGTERM after the guest has printed something
   MODE escape: type Ctrl-A x after the guest has printed something
+  MODE vcpu-segv: send SIGSEGV to the vCPU 0 thread alone (tgkill), as a
+             fault in that thread would raise it
 Prints "status N" and "termios restored" or "termios CHANGED"; exits 0 when
 the terminal attributes after the run equal those before it.
 """
+import ctypes
 import os
 import pty
+import resource
 import select
 import signal
 import sys
 import termios
 import time
+
+
+SYS_TGKILL = 234  # x86_64
+
+
+def tgkill(pid, name, sig):
+    """Send sig to the thread of pid whose comm is name; False if none."""
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/comm") as f:
+                comm = f.read().strip()
+        except OSError:
+            continue
+        if comm == name:
+            libc = ctypes.CDLL(None, use_errno=True)
+            return libc.syscall(SYS_TGKILL, pid, int(tid), sig) == 0
+    return False
 
 
 def main():
@@ -24,6 +45,7 @@ def main():
     pid = os.fork()
     if pid == 0:
         os.setsid()
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         for fd in (0, 1, 2):
             os.dup2(slave, fd)
         os.close(master)
@@ -50,6 +72,8 @@ def main():
             elif mode == "escape":
                 os.write(master, b"\x01x")
                 sent = True
+            elif mode == "vcpu-segv":
+                sent = tgkill(pid, "vcpu0", signal.SIGSEGV)
         done, st = os.waitpid(pid, os.WNOHANG)
         if done:
             status = os.waitstatus_to_exitcode(st)
