@@ -110,15 +110,23 @@ static void rx_push(struct serial *s, uint8_t c)
 	s->rx_len++;
 }
 
-static void transmit(struct serial *s, uint8_t c)
+static void transmit(struct device *dev, uint8_t c)
 {
+	struct serial *s = to_serial(dev);
+
 	if (s->mcr & MCR_LOOP) {
 		rx_push(s, c);
 		return;
 	}
-	/* Console output is best effort: a closed stdout must not stop the guest. */
+	/*
+	 * Console output is best effort: a closed stdout must not stop the guest.
+	 * A full one blocks the vCPU (no output is lost) until the run loop asks
+	 * the vCPUs to stop: its kick interrupts the write, and the byte is then
+	 * dropped, or a reader that never reads would keep microvm from exiting.
+	 */
 	while (write(s->out_fd, &c, 1) < 0 && errno == EINTR)
-		;
+		if (atomic_load(&dev->vm->request) != VM_RUN)
+			return;
 }
 
 static uint8_t modem_status(const struct serial *s)
@@ -195,7 +203,7 @@ static void serial_write(struct device *dev, uint64_t off, unsigned len, uint64_
 			s->dll = v;
 			break;
 		}
-		transmit(s, v);
+		transmit(dev, v);
 		s->thr_irq = true;
 		break;
 	case UART_IER:

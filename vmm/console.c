@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "devices/serial.h"
@@ -44,28 +45,39 @@ static size_t console_filter(struct vm *vm, struct console *c, uint8_t *buf, siz
 	return out;
 }
 
+bool console_wants_input(const struct console *c)
+{
+	return c->open && c->len < sizeof(c->buf);
+}
+
 void console_read(struct vm *vm, struct console *c)
 {
-	uint8_t buf[256];
-	unsigned space;
-	ssize_t n;
+	ssize_t n = read(STDIN_FILENO, c->buf + c->len, sizeof(c->buf) - c->len);
 
-	pthread_mutex_lock(&vm->io_lock);
-	space = serial_rx_space(c->serial);
-	pthread_mutex_unlock(&vm->io_lock);
-	if (space == 0)
-		return;
-	if (space > sizeof(buf))
-		space = sizeof(buf);
-	n = read(STDIN_FILENO, buf, space);
 	if (n <= 0) {
 		if (n == 0 || (errno != EINTR && errno != EAGAIN))
 			c->open = false;
 		return;
 	}
 	if (c->tty)
-		n = (ssize_t)console_filter(vm, c, buf, (size_t)n);
-	pthread_mutex_lock(&vm->io_lock);
-	serial_rx(c->serial, buf, (unsigned)n);
+		n = (ssize_t)console_filter(vm, c, c->buf + c->len, (size_t)n);
+	c->len += (unsigned)n;
+}
+
+bool console_flush(struct vm *vm, struct console *c)
+{
+	unsigned n;
+
+	if (!c->len)
+		return true;
+	if (pthread_mutex_trylock(&vm->io_lock))
+		return false;
+	n = serial_rx_space(c->serial);
+	if (n > c->len)
+		n = c->len;
+	serial_rx(c->serial, c->buf, n);
 	pthread_mutex_unlock(&vm->io_lock);
+	memmove(c->buf, c->buf + n, c->len - n);
+	c->len -= n;
+	return c->len == 0;
 }

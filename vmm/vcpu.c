@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "vmm/cpuid.h"
@@ -19,6 +20,7 @@
 #include "vmm/vm.h"
 
 #define VCPU_KICK_SIGNAL SIGUSR1
+#define VCPU_STOP_KICK_MS 50 /* how often vcpus_stop kicks a vCPU that has not stopped */
 
 /* Local APIC register offsets and LVT delivery modes (Intel SDM vol. 3, 11.5.1). */
 #define APIC_LVT_LINT0 0x350
@@ -405,6 +407,20 @@ int vcpu_start(struct vcpu *v)
 	return 0;
 }
 
+/* Join within VCPU_STOP_KICK_MS, or 0 if the thread is still running. */
+static int join_or_timeout(struct vcpu *v)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += VCPU_STOP_KICK_MS * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return pthread_timedjoin_np(v->thread, NULL, &ts) == 0;
+}
+
 void vcpus_stop(struct vm *vm)
 {
 	/* vm->request is already non-zero: immediate_exit covers a vCPU about to enter KVM_RUN. */
@@ -415,11 +431,17 @@ void vcpus_stop(struct vm *vm)
 		v->run->immediate_exit = 1;
 		pthread_kill(v->thread, VCPU_KICK_SIGNAL);
 	}
+	/*
+	 * Kick until each thread is gone: a vCPU blocked in a device's write
+	 * (a full stdout) sees the request only when a kick interrupts it, and a
+	 * kick landing just before the write starts would be lost.
+	 */
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		struct vcpu *v = &vm->vcpus[i];
 		if (!v->started)
 			continue;
-		pthread_join(v->thread, NULL);
+		while (!join_or_timeout(v))
+			pthread_kill(v->thread, VCPU_KICK_SIGNAL);
 		v->started = false;
 	}
 }

@@ -309,22 +309,16 @@ static int block_signals(sigset_t *set)
 static void run_until_request(struct vm *vm, struct console *con, int sig_fd)
 {
 	while (atomic_load(&vm->request) == VM_RUN) {
+		/* Input the guest has not taken (full FIFO, or the I/O lock busy): retry soon. */
+		bool pending = con->serial && !console_flush(vm, con);
 		struct pollfd p[3] = {
 			{ .fd = vm->wake_fd, .events = POLLIN },
 			{ .fd = sig_fd, .events = POLLIN },
-			{ .fd = con->open ? STDIN_FILENO : -1, .events = POLLIN },
+			{ .fd = console_wants_input(con) ? STDIN_FILENO : -1, .events = POLLIN },
 		};
-		unsigned space = 1;
 		uint64_t v;
 
-		if (con->open) {
-			pthread_mutex_lock(&vm->io_lock);
-			space = serial_rx_space(con->serial);
-			pthread_mutex_unlock(&vm->io_lock);
-			if (!space)
-				p[2].fd = -1; /* the guest has not drained its FIFO yet */
-		}
-		if (poll(p, 3, space ? -1 : 10) < 0 && errno != EINTR)
+		if (poll(p, 3, pending ? 10 : -1) < 0 && errno != EINTR)
 			break;
 		if (p[0].revents & POLLIN)
 			while (read(vm->wake_fd, &v, sizeof(v)) > 0)

@@ -33,6 +33,7 @@ static const struct scenario scenarios[] = {
 	  "publish through QEMU's etc/vmcoreinfo as Linux does (vmci=hostile-case), panic (--vmcoreinfo=fwcfg)" },
 	{ "vmcoreinfo-fwcfg-reset", scn_vmcoreinfo_fwcfg_reset,
 	  "publish through etc/vmcoreinfo, reset, panic without publishing again (vmci=republish: with)" },
+	{ "flood", scn_flood, "print lines on COM1 forever (never ends by itself)" },
 };
 
 /* The boot CPU's copy of what the loader passed. */

@@ -33,5 +33,6 @@ void scn_acpi(const struct boot_info *bi);
 void scn_poweroff(const struct boot_info *bi);
 void scn_acpi_reset(const struct boot_info *bi);
 void scn_cpuid(const struct boot_info *bi);
+void scn_flood(const struct boot_info *bi);
 
 #endif

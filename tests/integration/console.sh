@@ -41,3 +41,46 @@ test_console_restored_after_vcpu_fault() {
 	expect_output 'termios restored'
 	[ $pty_rc = 0 ] || fail "terminal not restored"
 }
+
+# A guest flooding COM1 into a standard output nobody reads: the vCPU blocks
+# in its write, yet SIGTERM and Ctrl-A x end microvm within a few seconds.
+blocked_stdout() { # signal|escape
+	pty_run "blocked-$1" "$MICROVM" run --debug-exit --cmdline test=flood "$GUEST_ELF"
+	expect_output 'status 16$'
+	expect_output 'termios restored'
+	expect_output 'ended [0-4]\.[0-9] s after the request'
+	[ $pty_rc = 0 ] || fail "terminal not restored"
+}
+test_console_sigterm_with_blocked_stdout() { blocked_stdout signal; }
+test_console_escape_with_blocked_stdout() { blocked_stdout escape; }
+
+# The same through a plain pipe into `sleep` (stdin not a terminal).
+test_sigterm_with_stdout_into_sleep() {
+	local pid reader tid
+	mkfifo "$TMP/fifo"
+	sleep 60 <"$TMP/fifo" &
+	reader=$!
+	"$MICROVM" run --debug-exit --cmdline test=flood "$GUEST_ELF" >"$TMP/fifo" 2>"$TMP/out" &
+	pid=$!
+	# Wait until vCPU 0 sleeps in write(2) (syscall 1): the pipe is full.
+	for _ in $(seq 300); do
+		tid=$(grep -l '^vcpu0$' /proc/$pid/task/*/comm 2>/dev/null | cut -d/ -f5)
+		[ -n "$tid" ] && [ "$(cut -d' ' -f1 /proc/$pid/task/$tid/syscall 2>/dev/null)" = 1 ] && break
+		sleep 0.1
+	done
+	[ "$(cut -d' ' -f1 /proc/$pid/task/$tid/syscall 2>/dev/null)" = 1 ] || fail "vCPU 0 never blocked writing"
+	kill -TERM $pid
+	for _ in $(seq 50); do
+		kill -0 $pid 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 $pid 2>/dev/null; then
+		kill -KILL $pid $reader
+		fail "microvm still running 5 s after SIGTERM"
+	fi
+	wait $pid
+	status=$?
+	kill $reader
+	expect_status 16
+	expect_output 'received signal 15'
+}

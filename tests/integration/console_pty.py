@@ -7,10 +7,14 @@ Usage: console_pty.py MODE MICROVM ARGS...
   MODE escape: type Ctrl-A x after the guest has printed something
   MODE vcpu-segv: send SIGSEGV to the vCPU 0 thread alone (tgkill), as a
              fault in that thread would raise it
+  MODE blocked-signal, blocked-escape: as signal and escape, but microvm's
+             standard output is a pipe that stops being read once the guest
+             runs; the request is sent when that pipe is full
 Prints "status N" and "termios restored" or "termios CHANGED"; exits 0 when
 the terminal attributes after the run equal those before it.
 """
 import ctypes
+import fcntl
 import os
 import pty
 import resource
@@ -22,6 +26,14 @@ import time
 
 
 SYS_TGKILL = 234  # x86_64
+F_GETPIPE_SZ = 1032
+
+
+def pipe_full(fd):
+    """True when the pipe whose read end is fd holds all it can."""
+    queued = ctypes.c_int()
+    fcntl.ioctl(fd, termios.FIONREAD, queued)
+    return queued.value >= fcntl.fcntl(fd, F_GETPIPE_SZ)
 
 
 def tgkill(pid, name, sig):
@@ -40,40 +52,50 @@ def tgkill(pid, name, sig):
 
 def main():
     mode, argv = sys.argv[1], sys.argv[2:]
+    blocked = mode.startswith("blocked-")
+    request = mode.removeprefix("blocked-")
     master, slave = pty.openpty()
+    out_r, out_w = os.pipe() if blocked else (master, slave)
     before = termios.tcgetattr(slave)
     pid = os.fork()
     if pid == 0:
         os.setsid()
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        for fd in (0, 1, 2):
+        for fd in (0, 2):
             os.dup2(slave, fd)
+        os.dup2(out_w, 1)
         os.close(master)
         os.execv(argv[0], argv)
+    if blocked:
+        os.close(out_w)
     out = b""
     raw_seen = False
-    sent = False
+    running = False  # the guest has printed "testguest: running"
+    sent = None  # when the request went out
     deadline = time.time() + 60
     status = None
     while time.time() < deadline:
-        r, _, _ = select.select([master], [], [], 0.05)
-        if r:
+        fds = [master] if out_r == master or running else [master, out_r]
+        r, _, _ = select.select(fds, [], [], 0.05)
+        for fd in r:
             try:
-                out += os.read(master, 4096)
+                out += os.read(fd, 4096)
             except OSError:
                 pass
         if not raw_seen:
             attrs = termios.tcgetattr(slave)
             raw_seen = not (attrs[3] & termios.ICANON)
-        if not sent and b"testguest: running" in out:
-            if mode == "signal":
+        running = running or b"testguest: running" in out
+        ready = running and (not blocked or pipe_full(out_r))
+        if sent is None and ready:
+            if request == "signal":
                 os.kill(pid, signal.SIGTERM)
-                sent = True
-            elif mode == "escape":
+                sent = time.time()
+            elif request == "escape":
                 os.write(master, b"\x01x")
-                sent = True
-            elif mode == "vcpu-segv":
-                sent = tgkill(pid, "vcpu0", signal.SIGSEGV)
+                sent = time.time()
+            elif request == "vcpu-segv" and tgkill(pid, "vcpu0", signal.SIGSEGV):
+                sent = time.time()
         done, st = os.waitpid(pid, os.WNOHANG)
         if done:
             status = os.waitstatus_to_exitcode(st)
@@ -87,6 +109,8 @@ def main():
     sys.stdout.write(out.decode(errors="replace"))
     print(f"\nstatus {status}")
     print(f"raw mode seen: {raw_seen}")
+    if sent is not None:
+        print(f"ended {time.time() - sent:.1f} s after the request")
     if after == before:
         print("termios restored")
         return 0

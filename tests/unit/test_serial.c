@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* The 16550A (devices/serial.c): registers, FIFO, interrupts, loopback as Linux's probe uses it. */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "devices/serial.h"
@@ -168,4 +172,105 @@ Test(serial, reset_returns_power_on_state)
 	cr_assert_eq(rd(LCR), 0);
 	cr_assert_eq(rd(LSR) & 1, 0);
 	cr_assert_eq(rd(IIR) & 0x0f, 0x01);
+}
+
+/* ---- a full stdout: the vCPU blocks, but a stop request still gets it out ---- */
+
+static void interrupt_handler(int sig)
+{
+	(void)sig;
+}
+
+/* SIGUSR2 interrupts a blocked write as the vCPU kick does (no SA_RESTART: EINTR). */
+static void install_interrupt(void)
+{
+	struct sigaction sa = { .sa_handler = interrupt_handler };
+
+	sigemptyset(&sa.sa_mask);
+	cr_assert_eq(sigaction(SIGUSR2, &sa, NULL), 0);
+}
+
+static void *write_thr(void *arg)
+{
+	wr(THR, (uint8_t)(uintptr_t)arg);
+	return NULL;
+}
+
+/* A blocking pipe with no room left; returns its read end. */
+static int full_pipe(int *wfd)
+{
+	int p[2];
+	char junk[4096] = { 0 };
+
+	cr_assert_eq(pipe2(p, O_NONBLOCK), 0);
+	while (write(p[1], junk, sizeof(junk)) > 0)
+		;
+	while (write(p[1], junk, 1) > 0)
+		;
+	cr_assert_eq(errno, EAGAIN);
+	cr_assert_eq(fcntl(p[1], F_SETFL, 0), 0);
+	*wfd = p[1];
+	return p[0];
+}
+
+static int join_within_ms(pthread_t t, long ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	return pthread_timedjoin_np(t, NULL, &ts);
+}
+
+Test(serial, stop_request_ends_a_blocked_write, .timeout = 10)
+{
+	int wfd, rfd = full_pipe(&wfd);
+	pthread_t t;
+	int joined = -1;
+
+	install_interrupt();
+	serial_set_output(&dev, wfd);
+	cr_assert_eq(pthread_create(&t, NULL, write_thr, (void *)(uintptr_t)'S'), 0);
+	cr_assert_neq(join_within_ms(t, 50), 0, "the write blocks on the full pipe");
+	atomic_store(&vm->request, VM_REQ_EXIT);
+	/* Kick until it returns, as vcpus_stop does: a kick may land just before the write. */
+	for (int i = 0; i < 200 && joined; i++) {
+		pthread_kill(t, SIGUSR2);
+		joined = join_within_ms(t, 10);
+	}
+	cr_assert_eq(joined, 0, "the write still blocks after the stop request");
+	cr_assert_eq(rd(LSR) & 0x60, 0x60, "the transmitter reads empty: the byte was dropped");
+	close(rfd);
+	close(wfd);
+}
+
+/* Without a stop request an interrupted write is retried: a slow reader loses nothing. */
+Test(serial, interrupted_write_is_retried, .timeout = 10)
+{
+	int wfd, rfd = full_pipe(&wfd);
+	char buf[4096], last = 0;
+	pthread_t t;
+	ssize_t n;
+
+	install_interrupt();
+	serial_set_output(&dev, wfd);
+	cr_assert_eq(pthread_create(&t, NULL, write_thr, (void *)(uintptr_t)'R'), 0);
+	for (int i = 0; i < 5; i++) {
+		pthread_kill(t, SIGUSR2);
+		cr_assert_neq(join_within_ms(t, 10), 0, "an interrupted write with no stop request goes on");
+	}
+	cr_assert_eq(fcntl(rfd, F_SETFL, O_NONBLOCK), 0);
+	while ((n = read(rfd, buf, sizeof(buf))) > 0)
+		last = buf[n - 1];
+	cr_assert_eq(join_within_ms(t, 2000), 0);
+	while ((n = read(rfd, buf, sizeof(buf))) > 0)
+		last = buf[n - 1];
+	cr_assert_eq(last, 'R', "the byte arrived after the interruptions");
+	close(rfd);
+	close(wfd);
 }
