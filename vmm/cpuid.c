@@ -3,6 +3,7 @@
 
 #include "vmm/util.h"
 
+#include <assert.h>
 #include <linux/kvm.h>
 #include <stdio.h>
 #include <string.h>
@@ -143,44 +144,90 @@ unsigned cpuid_forced_features(struct kvm_cpuid2 *want, struct kvm_cpuid2 *got, 
 	return n;
 }
 
-void cpuid_adjust(struct kvm_cpuid2 *c, unsigned index, unsigned nr_cpus, bool emulated)
+/* Leaf 0xB/0x1F level types (SDM vol. 2A, CPUID, "Extended Topology Enumeration"). */
+#define TOPO_LEVEL_INVALID 0
+#define TOPO_LEVEL_SMT 1
+#define TOPO_LEVEL_CORE 2
+#define TOPO_SUBLEAVES 3 /* SMT, core, and the invalid level that ends the list */
+
+static void cpuid_remove(struct kvm_cpuid2 *c, unsigned function)
+{
+	unsigned out = 0;
+
+	for (unsigned i = 0; i < c->nent; i++)
+		if (c->entries[i].function != function)
+			c->entries[out++] = c->entries[i];
+	c->nent = out;
+}
+
+/*
+ * Write leaf 0xB or 0x1F whole: KVM may return only subleaf 0 (this host
+ * does), and a guest that walks the levels would then see no core level at
+ * all, contradicting leaf 1. One thread per core, nr_cpus cores in one
+ * package; EDX is the x2APIC ID on every subleaf.
+ */
+static void put_topology_leaf(struct kvm_cpuid2 *c, unsigned cap, unsigned function,
+			      unsigned index, unsigned nr_cpus)
+{
+	static const unsigned type[TOPO_SUBLEAVES] = { TOPO_LEVEL_SMT, TOPO_LEVEL_CORE,
+						       TOPO_LEVEL_INVALID };
+	unsigned shift[TOPO_SUBLEAVES] = { 0, order_of(nr_cpus), 0 };
+	unsigned count[TOPO_SUBLEAVES] = { 1, nr_cpus, 0 };
+
+	cpuid_remove(c, function);
+	assert(c->nent + TOPO_SUBLEAVES <= cap);
+	for (unsigned sub = 0; sub < TOPO_SUBLEAVES; sub++)
+		c->entries[c->nent++] = (struct kvm_cpuid_entry2){
+			.function = function,
+			.index = sub,
+			.flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX,
+			.eax = shift[sub],
+			.ebx = count[sub],
+			.ecx = type[sub] << 8 | sub,
+			.edx = index,
+		};
+}
+
+static unsigned max_basic_leaf(struct kvm_cpuid2 *c)
+{
+	struct kvm_cpuid_entry2 *e = cpuid_find(c, 0, 0);
+
+	return e ? e->eax : 0;
+}
+
+void cpuid_adjust(struct kvm_cpuid2 *c, unsigned cap, unsigned index, unsigned nr_cpus,
+		  bool emulated)
 {
 	unsigned shift = order_of(nr_cpus);
 	struct kvm_cpuid_entry2 *e;
 
+	assert(nr_cpus >= 1 && nr_cpus <= 255 && c->nent <= cap);
 	/* Leaf 1: initial APIC ID in EBX[31:24], logical processor count in EBX[23:16]. */
 	if ((e = cpuid_find(c, 1, 0))) {
-		e->ebx = (e->ebx & 0x0000ffffu) | (index << 24) | ((nr_cpus & 0xff) << 16);
+		e->ebx = (e->ebx & 0x0000ffffu) | (index << 24) | (nr_cpus << 16);
 		if (nr_cpus > 1)
 			e->edx |= CPUID_1_EDX_HTT;
 		else
 			e->edx &= ~CPUID_1_EDX_HTT;
 	}
-	/* Leaf 0xB: one thread per core, nr_cpus cores in one package; x2APIC ID in EDX. */
+	if (max_basic_leaf(c) >= 0xB || cpuid_find(c, 0xB, 0))
+		put_topology_leaf(c, cap, 0xB, index, nr_cpus);
+	if (max_basic_leaf(c) >= 0x1F && cpuid_find(c, 0x1F, 0))
+		put_topology_leaf(c, cap, 0x1F, index, nr_cpus);
+	/*
+	 * Leaf 4 (Intel), every cache subleaf: EAX[31:26] cores per package - 1
+	 * (6 bits: clamped), EAX[25:14] logical CPUs sharing the cache - 1 (one
+	 * thread per core, so L1/L2 are private and L3 is shared by all).
+	 */
 	for (unsigned i = 0; i < c->nent; i++) {
+		unsigned cores = nr_cpus - 1 > 63 ? 63 : nr_cpus - 1;
 		e = &c->entries[i];
-		if (e->function != 0xB)
+		if (e->function != 4 || !(e->eax & 0x1f))
 			continue;
-		e->edx = index;
-		if (e->index == 0) {
-			e->eax = 0;
-			e->ebx = 1;
-			e->ecx = (1u << 8) | 0; /* level type SMT */
-		} else if (e->index == 1) {
-			e->eax = shift;
-			e->ebx = nr_cpus;
-			e->ecx = (2u << 8) | 1; /* level type core */
-		} else {
-			e->eax = 0;
-			e->ebx = 0;
-			e->ecx = e->index;
-		}
-	}
-	/* Leaf 4 (Intel): cores per package - 1 in EAX[31:26] of every cache subleaf. */
-	for (unsigned i = 0; i < c->nent; i++) {
-		e = &c->entries[i];
-		if (e->function == 4 && (e->eax & 0x1f))
-			e->eax = (e->eax & 0x03ffffffu) | ((nr_cpus - 1) << 26);
+		e->eax &= 0x00003fffu;
+		e->eax |= cores << 26;
+		if (((e->eax >> 5) & 7) >= 3)
+			e->eax |= (nr_cpus - 1) << 14;
 	}
 	/* AMD: 0x80000008 ECX NC = cores - 1 and ApicIdCoreIdSize; 0x8000001E extended APIC ID. */
 	if ((e = cpuid_find(c, 0x80000008, 0)))

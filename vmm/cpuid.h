@@ -24,13 +24,20 @@ enum cpu_compat {
  */
 bool cpuid_host_emulates_cpl0(const char **why);
 
+/* Entries cpuid_adjust may add: leaves 0xB and 0x1F written whole (3 subleaves each). */
+#define CPUID_ADJUST_EXTRA 6
+
 /*
- * Adjust a copy of KVM_GET_SUPPORTED_CPUID for vCPU `index` of `nr_cpus`:
- * APIC ID, logical/core counts (leaves 1, 0xB, 0x80000008, 0x8000001E), and,
- * when `emulated`, clear CX16 and the XSAVE family (XSAVE, OSXSAVE, AVX,
- * AVX2, AVX-512, FMA, F16C and leaf 0xD) which the emulator cannot execute.
+ * Adjust a copy of KVM_GET_SUPPORTED_CPUID for vCPU `index` of `nr_cpus`
+ * (1..255): APIC ID, logical/core counts (leaves 1, 4, 0xB, 0x1F,
+ * 0x80000008, 0x8000001E; 0xB and 0x1F are rewritten whole, one thread per
+ * core), and, when `emulated`, clear CX16 and the XSAVE family (XSAVE,
+ * OSXSAVE, AVX, AVX2, AVX-512, FMA, F16C and leaf 0xD) which the emulator
+ * cannot execute. `cap` is how many entries c has room for: at least
+ * c->nent + CPUID_ADJUST_EXTRA.
  */
-void cpuid_adjust(struct kvm_cpuid2 *c, unsigned index, unsigned nr_cpus, bool emulated);
+void cpuid_adjust(struct kvm_cpuid2 *c, unsigned cap, unsigned index, unsigned nr_cpus,
+		  bool emulated);
 
 /*
  * Features the emulator cannot execute that `got` (what KVM stored after

@@ -73,14 +73,15 @@ static void report_forced_features(struct vcpu *v, struct kvm_cpuid2 *want)
 
 static int setup_cpuid(struct vm *vm, struct vcpu *v, struct errbuf *err)
 {
+	unsigned cap = vm->cpuid->nent + CPUID_ADJUST_EXTRA;
 	size_t sz = sizeof(*vm->cpuid) + vm->cpuid->nent * sizeof(vm->cpuid->entries[0]);
-	struct kvm_cpuid2 *c = malloc(sz);
+	struct kvm_cpuid2 *c = malloc(sizeof(*c) + cap * sizeof(c->entries[0]));
 	int r = 0;
 
 	if (!c)
 		return errf(err, -ENOMEM, "out of memory");
 	memcpy(c, vm->cpuid, sz);
-	cpuid_adjust(c, v->id, vm->nr_vcpus, vm->host_emulated);
+	cpuid_adjust(c, cap, v->id, vm->nr_vcpus, vm->host_emulated);
 	if (ioctl(v->fd, KVM_SET_CPUID2, c) < 0)
 		r = errf(err, -errno, "vCPU %u: KVM_SET_CPUID2: %s", v->id, strerror(errno));
 	else if (v->id == 0 && vm->host_emulated && !vm->resets)

@@ -139,3 +139,16 @@ void trap_handler(struct trap_frame *f)
 	fail(GUEST_EXIT_TRAP, "unexpected exception %lu at RIP 0x%lx (CPL %lu)", f->vector, f->rip,
 	     f->cs & 3);
 }
+
+void cpu_topology_read(struct cpu_topology *t)
+{
+	uint32_t r[4];
+
+	memset(t, 0, sizeof(*t));
+	cpuid(0, 0, r);
+	t->max_leaf = r[0];
+	cpuid(1, 0, t->leaf1);
+	if (t->max_leaf >= 0xB)
+		for (uint32_t sub = 0; sub < CPU_TOPO_SUBLEAVES; sub++)
+			cpuid(0xB, sub, t->leaf_b[sub]);
+}

@@ -36,6 +36,17 @@ static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
 	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(sub));
 }
 
+/* What one CPU's CPUID says about the topology: leaf 1 and the first
+ * CPU_TOPO_SUBLEAVES subleaves of leaf 0xB (zero when the max leaf is lower). */
+#define CPU_TOPO_SUBLEAVES 4
+struct cpu_topology {
+	uint32_t leaf1[4];
+	uint32_t leaf_b[CPU_TOPO_SUBLEAVES][4];
+	uint32_t max_leaf;
+};
+
+void cpu_topology_read(struct cpu_topology *t);
+
 static inline uint64_t rdmsr(uint32_t msr)
 {
 	uint32_t lo, hi;

@@ -26,6 +26,7 @@ extern const char trampoline_start[], trampoline_end[];
 
 static volatile unsigned ap_arrived;
 static volatile unsigned ap_apic[MAX_CPUS];
+static struct cpu_topology ap_topo[MAX_CPUS];
 
 void ap_main(unsigned slot); /* called from trampoline.S on each AP */
 void ap_main(unsigned slot)
@@ -35,8 +36,14 @@ void ap_main(unsigned slot)
 	cpu_init_ap();
 	id = lapic_id();
 	ap_apic[slot] = id;
+	cpu_topology_read(&ap_topo[slot]); /* published by the release below */
 	printf("smp: AP in slot %u: APIC ID %u, long mode\n", slot, id);
 	__atomic_fetch_add(&ap_arrived, 1, __ATOMIC_RELEASE);
+}
+
+const struct cpu_topology *smp_ap_topology(unsigned slot)
+{
+	return slot < MAX_CPUS ? &ap_topo[slot] : &ap_topo[0];
 }
 
 unsigned smp_ap_apic_id(unsigned slot)

@@ -5,6 +5,8 @@
 
 #include <stdint.h>
 
+#include "guest-images/testguest/cpu.h"
+
 /*
  * Copy the trampoline to TRAMPOLINE_BASE and broadcast INIT-SIPI-SIPI to
  * all other CPUs; wait up to timeout_ms for `expected` APs to report from
@@ -15,5 +17,7 @@ int smp_start_aps(unsigned expected, uint64_t timeout_ms);
 
 /* APIC ID the AP in `slot` (0 .. reported - 1) read from its LAPIC. */
 unsigned smp_ap_apic_id(unsigned slot);
+/* What CPUID said about the topology on that AP, read as it arrived. */
+const struct cpu_topology *smp_ap_topology(unsigned slot);
 
 #endif

@@ -41,3 +41,16 @@ test_cpuid_topology_smp() {
 	run_guest "$GUEST_ELF" smp cpus=3 -- --cpus 3
 	expect_status 1
 }
+
+# CPUID topology on every vCPU agrees with --cpus: leaf 1 (APIC ID, count) and
+# leaf 0xB (SMT level of 1 thread, core level of N, then the end; EDX the
+# x2APIC ID), also where KVM itself returns only leaf 0xB subleaf 0.
+topology() { # N
+	run_guest "$GUEST_ELF" cpuid "cpus=$1" -- --cpus "$1"
+	expect_status 1
+	expect_output "PASS: boot CPU: leaf 0xB.1 is the core level: $1 CPUs"
+	[ "$1" = 1 ] || expect_output "PASS: AP $(($1 - 2)): leaf 0xB EDX is the x2APIC ID"
+}
+test_cpuid_topology_1() { topology 1; }
+test_cpuid_topology_2() { topology 2; }
+test_cpuid_topology_4() { topology 4; }
