@@ -28,10 +28,12 @@ test_reset_bzimage() { scenario "$GUEST_BZ" reset; }
 test_reset_triple_elf() { scenario "$GUEST_ELF" reset-triple; }
 test_reset_triple_bzimage() { scenario "$GUEST_BZ" reset-triple; }
 
+# memmap=exact: the map is exactly microvm's layout (shared/DESIGN.md §3).
 memmap() { # FORMAT SIZE
 	local img=$GUEST_ELF
 	[ "$1" = bz ] && img=$GUEST_BZ
-	scenario "$img" memmap "expect_mem=$2" -- --mem "$2"
+	scenario "$img" memmap "expect_mem=$2 memmap=exact" -- --mem "$2"
+	expect_output "PASS: the map is exactly microvm's layout"
 }
 test_memmap_64M_elf() { memmap elf 64M; }
 test_memmap_64M_bzimage() { memmap bz 64M; }
@@ -48,6 +50,19 @@ test_memmap_detects_mismatch() {
 	run_guest "$GUEST_ELF" memmap expect_mem=512M -- --mem 256M
 	[ "$status" != 1 ] || fail "memmap passed although the guest expected 512M and got 256M"
 	[ $((status & 1)) = 1 ] || fail "guest did not end through debug-exit (status $status)"
+}
+
+# Without --debug-exit there is no device at 0x501: a guest write there does
+# not end the VM (the guest then resets; --no-reboot makes that status 0).
+test_no_debug_exit_port_without_option() {
+	need_guests
+	run_microvm run --no-reboot --cmdline test=no-debug-exit "$GUEST_ELF"
+	expect_status 0
+	expect_output 'still running after the write'
+	# With the option the same write ends the run: (0x21 << 1) | 1.
+	run_guest "$GUEST_ELF" no-debug-exit -- --no-reboot
+	expect_status 67
+	expect_no_output 'still running'
 }
 
 # --no-reboot turns the guest's reset into an exit with status 0, as QEMU's.
@@ -100,13 +115,41 @@ test_bad_kernel_truncated_elf() {
 test_bad_kernel_elf_without_pvh_note() {
 	bad_kernel /bin/true 'true: .*(PVH|machine|ELF)'
 }
-test_bad_kernel_too_big_for_mem() {
+test_bad_initrd_too_big_for_mem() {
 	need_guests
 	# A PVH ELF whose image fits in 32M but whose initrd does not.
 	head -c $((64 << 20)) /dev/zero >"$TMP/big.img"
 	run_microvm run --mem 32M --initrd "$TMP/big.img" "$GUEST_ELF"
 	expect_status 2
 	expect_one_error_line 'big.img: '
+}
+# The test guest's PVH ELF with its segment's memory size raised to 64 MiB.
+test_bad_kernel_too_big_for_mem() {
+	need_guests
+	python3 - "$GUEST_ELF" "$TMP/big.elf" <<'EOF'
+import struct, sys
+b = bytearray(open(sys.argv[1], "rb").read())
+phoff, = struct.unpack_from("<Q", b, 0x20)
+phentsize, phnum = struct.unpack_from("<HH", b, 0x36)
+for i in range(phnum):
+    o = phoff + i * phentsize
+    if struct.unpack_from("<I", b, o)[0] == 1:  # PT_LOAD: p_memsz at +40
+        struct.pack_into("<Q", b, o + 40, 64 << 20)
+        break
+open(sys.argv[2], "wb").write(b)
+EOF
+	run_guest "$GUEST_ELF" hello -- --mem 32M # unmodified, it fits
+	expect_status 1
+	run_microvm run --mem 32M "$TMP/big.elf"
+	expect_status 2
+	expect_one_error_line 'big.elf: segment 0 needs 64 MiB from 0x100000.*use --mem 128M'
+}
+# Debian's bzImage needs about 52 MiB from 16 MiB (init_size).
+test_bad_kernel_linux_too_big_for_mem() {
+	[ -f "$LINUX_DIR/vmlinuz" ] || skip "no $LINUX_DIR/vmlinuz (make linux-image)"
+	run_microvm run --mem 32M "$LINUX_DIR/vmlinuz"
+	expect_status 2
+	expect_one_error_line 'vmlinuz: the kernel needs [0-9]+ MiB from 0x1000000, only 15 MiB of RAM there; use --mem 128M'
 }
 test_bad_kernel_directory() { bad_kernel "$TMP" 'not a regular file'; }
 
@@ -123,6 +166,7 @@ test_bad_option_mem_junk() { bad_option '--mem abc' run --mem abc "$GUEST_ELF"; 
 test_bad_option_mem_small() { bad_option '--mem 1M' run --mem 1M "$GUEST_ELF"; }
 test_bad_option_mem_huge() { bad_option '--mem 99999999T' run --mem 99999999T "$GUEST_ELF"; }
 test_bad_option_cpus_zero() { bad_option '--cpus 0' run --cpus 0 "$GUEST_ELF"; }
+test_bad_option_cpus_300() { bad_option '--cpus 300: expected a number from 1 to 254' run --cpus 300 "$GUEST_ELF"; }
 test_bad_option_unknown() { bad_option 'unknown option --frobnicate' run --frobnicate "$GUEST_ELF"; }
 test_bad_option_no_kernel() { bad_option 'missing KERNEL' run; }
 test_bad_option_on_panic() { bad_option "unknown action 'explode'" run --on-panic dump,explode "$GUEST_ELF"; }
