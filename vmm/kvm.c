@@ -78,6 +78,9 @@ int kvm_init(struct vm *vm, struct errbuf *err)
 	if (vm->kvm_fd < 0)
 		return vm->kvm_fd;
 	r = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
+	if (r < 0)
+		return errf(err, -ENODEV, "/dev/kvm: not a KVM device (KVM_GET_API_VERSION: %s)",
+			    strerror(errno));
 	if (r != KVM_API_VERSION)
 		return errf(err, -ENOTSUP, "/dev/kvm: API version %d, microvm needs %d", r,
 			    KVM_API_VERSION);

@@ -283,15 +283,30 @@ static int parse_compat(const char *s, int *out, struct errbuf *err)
 	return 0;
 }
 
+/*
+ * The option getopt just refused. A short one is named by its letter alone:
+ * inside a cluster (-vx) the argument would blame the good letters too, and
+ * in front of one (-xv) optind has not moved past it yet.
+ */
+static const char *bad_option_name(char **argv, char *buf, size_t len)
+{
+	if (optopt > 0 && optopt < OPT_CMDLINE) {
+		snprintf(buf, len, "-%c", optopt);
+		return buf;
+	}
+	return argv[optind - 1];
+}
+
 int options_parse(enum options_cmd cmd, int argc, char **argv, struct vm_config *cfg,
 		  const char **positional, struct errbuf *err)
 {
 	const char *what = cmd == CMD_RUN ? "run" : "tables";
+	char name[4];
 	int c, r = 0;
 
 	options_defaults(cfg);
 	*positional = NULL;
-	optind = 1;
+	optind = 0; /* glibc: 0 also drops what a previous parse left mid-cluster (-xv) */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":m:c:vqh", long_opts, NULL)) != -1) {
 		bool run_only = false;
@@ -353,10 +368,10 @@ int options_parse(enum options_cmd cmd, int argc, char **argv, struct vm_config 
 			return 1;
 		case ':':
 			return errf(err, -EINVAL, "%s: option %s needs a value; see microvm %s --help",
-				    what, argv[optind - 1], what);
+				    what, bad_option_name(argv, name, sizeof(name)), what);
 		default:
 			return errf(err, -EINVAL, "%s: unknown option %s; see microvm %s --help", what,
-				    argv[optind - 1], what);
+				    bad_option_name(argv, name, sizeof(name)), what);
 		}
 		if (r)
 			return r;

@@ -172,6 +172,20 @@ test_bad_option_no_kernel() { bad_option 'missing KERNEL' run; }
 test_bad_option_on_panic() { bad_option "unknown action 'explode'" run --on-panic dump,explode "$GUEST_ELF"; }
 test_bad_command() { bad_option "unknown command 'frob'" frob; }
 
+# /dev/kvm that is some other device (here /dev/null, bind-mounted over it in
+# a private mount namespace): the message names that, not an API version.
+test_kvm_not_a_kvm_device() {
+	need_guests
+	unshare -m true 2>/dev/null || skip "unshare -m not permitted here"
+	unshare -m sh -c 'mount --bind /dev/null /dev/kvm && exec "$0" run --debug-exit --cmdline test=hello "$1"' \
+		"$MICROVM" "$GUEST_ELF" </dev/null >"$TMP/out" 2>&1
+	status=$?
+	expect_status 2
+	expect_one_error_line '^microvm: /dev/kvm: not a KVM device \(KVM_GET_API_VERSION: Inappropriate ioctl for device\)$'
+}
+
+test_bad_option_unknown_in_cluster() { bad_option 'unknown option -x;' run -vx "$GUEST_ELF"; }
+
 test_help() {
 	run_microvm run --help
 	expect_status 0

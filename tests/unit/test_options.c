@@ -127,6 +127,27 @@ Test(options, run_errors_name_the_problem)
 	cr_assert(strstr(err.msg, "unexpected argument 'b'"), "%s", err.msg);
 }
 
+/* A bad letter in a cluster of short options is named alone, wherever it sits. */
+Test(options, unknown_short_option_named_by_its_letter)
+{
+	struct vm_config cfg;
+	struct errbuf err;
+	const char *pos;
+	const char *a1[] = { "run", "-vx", "k", NULL };
+	const char *a2[] = { "run", "-xv", "k", NULL };
+	const char *a3[] = { "run", "-x", "k", NULL };
+	const char *a4[] = { "run", "-vm", NULL };
+
+	cr_assert_eq(parse(CMD_RUN, &cfg, &pos, &err, 3, a1), -EINVAL);
+	cr_assert_str_eq(err.msg, "run: unknown option -x; see microvm run --help");
+	cr_assert_eq(parse(CMD_RUN, &cfg, &pos, &err, 3, a2), -EINVAL);
+	cr_assert_str_eq(err.msg, "run: unknown option -x; see microvm run --help");
+	cr_assert_eq(parse(CMD_RUN, &cfg, &pos, &err, 3, a3), -EINVAL);
+	cr_assert_str_eq(err.msg, "run: unknown option -x; see microvm run --help");
+	cr_assert_eq(parse(CMD_RUN, &cfg, &pos, &err, 2, a4), -EINVAL);
+	cr_assert_str_eq(err.msg, "run: option -m needs a value; see microvm run --help");
+}
+
 Test(options, tables_accepts_machine_options_only)
 {
 	struct vm_config cfg;
