@@ -284,17 +284,17 @@ static int parse_compat(const char *s, int *out, struct errbuf *err)
 }
 
 /*
- * The option getopt just refused. A short one is named by its letter alone:
- * inside a cluster (-vx) the argument would blame the good letters too, and
- * in front of one (-xv) optind has not moved past it yet.
+ * The option getopt just refused, `before` being optind before the call. A
+ * long one is the argument getopt moved past. A short one is named by its
+ * letter alone: inside a cluster (-vx) the argument would blame the good
+ * letters too, and in front of one (-xv) optind has not moved past it yet.
  */
-static const char *bad_option_name(char **argv, char *buf, size_t len)
+static const char *bad_option_name(char **argv, int before, char *buf, size_t len)
 {
-	if (optopt > 0 && optopt < OPT_CMDLINE) {
-		snprintf(buf, len, "-%c", optopt);
-		return buf;
-	}
-	return argv[optind - 1];
+	if (optind > before && !strncmp(argv[optind - 1], "--", 2))
+		return argv[optind - 1];
+	snprintf(buf, len, "-%c", optopt);
+	return buf;
 }
 
 int options_parse(enum options_cmd cmd, int argc, char **argv, struct vm_config *cfg,
@@ -308,7 +308,8 @@ int options_parse(enum options_cmd cmd, int argc, char **argv, struct vm_config 
 	*positional = NULL;
 	optind = 0; /* glibc: 0 also drops what a previous parse left mid-cluster (-xv) */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":m:c:vqh", long_opts, NULL)) != -1) {
+	for (int before = 1; (c = getopt_long(argc, argv, ":m:c:vqh", long_opts, NULL)) != -1;
+	     before = optind) {
 		bool run_only = false;
 
 		switch (c) {
@@ -368,10 +369,10 @@ int options_parse(enum options_cmd cmd, int argc, char **argv, struct vm_config 
 			return 1;
 		case ':':
 			return errf(err, -EINVAL, "%s: option %s needs a value; see microvm %s --help",
-				    what, bad_option_name(argv, name, sizeof(name)), what);
+				    what, bad_option_name(argv, before, name, sizeof(name)), what);
 		default:
 			return errf(err, -EINVAL, "%s: unknown option %s; see microvm %s --help", what,
-				    bad_option_name(argv, name, sizeof(name)), what);
+				    bad_option_name(argv, before, name, sizeof(name)), what);
 		}
 		if (r)
 			return r;

@@ -137,6 +137,8 @@ Test(options, unknown_short_option_named_by_its_letter)
 	const char *a2[] = { "run", "-xv", "k", NULL };
 	const char *a3[] = { "run", "-x", "k", NULL };
 	const char *a4[] = { "run", "-vm", NULL };
+	const char *a5[] = { "run", "--debug-exit", "-xv", "k", NULL };
+	const char *a6[] = { "run", "k", "--mem", NULL };
 
 	cr_assert_eq(parse(CMD_RUN, &cfg, &pos, &err, 3, a1), -EINVAL);
 	cr_assert_str_eq(err.msg, "run: unknown option -x; see microvm run --help");
@@ -146,6 +148,10 @@ Test(options, unknown_short_option_named_by_its_letter)
 	cr_assert_str_eq(err.msg, "run: unknown option -x; see microvm run --help");
 	cr_assert_eq(parse(CMD_RUN, &cfg, &pos, &err, 2, a4), -EINVAL);
 	cr_assert_str_eq(err.msg, "run: option -m needs a value; see microvm run --help");
+	cr_assert_eq(parse(CMD_RUN, &cfg, &pos, &err, 4, a5), -EINVAL);
+	cr_assert_str_eq(err.msg, "run: unknown option -x; see microvm run --help");
+	cr_assert_eq(parse(CMD_RUN, &cfg, &pos, &err, 3, a6), -EINVAL);
+	cr_assert_str_eq(err.msg, "run: option --mem needs a value; see microvm run --help");
 }
 
 Test(options, tables_accepts_machine_options_only)
