@@ -13,7 +13,7 @@
 
 #include <liburing.h>
 
-#define DUMP_IO_DEPTH 32		 /* writes in flight */
+#define DUMP_IO_DEPTH 256 /* writes in flight: scattered data pages make many small writes */
 #define DUMP_IO_BATCH 8			 /* writes handed to the kernel per io_uring_enter */
 #define DUMP_IO_CHUNK (4u * 1024 * 1024) /* largest single write */
 
