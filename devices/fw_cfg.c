@@ -109,6 +109,11 @@ static int dir_rebuild(struct fwcfg *fw)
 	return rc;
 }
 
+bool fwcfg_has_dma(const struct fwcfg *fw)
+{
+	return fw && fw->gm;
+}
+
 struct fwcfg *fwcfg_new(const struct guest_mem *gm)
 {
 	struct fwcfg *fw = calloc(1, sizeof(*fw));

@@ -117,6 +117,8 @@ uint8_t *fwcfg_file_data(const struct fwcfg *fw, const char *name, uint32_t *siz
 /* The file's current key, or -ENOENT. */
 int fwcfg_file_key(const struct fwcfg *fw, const char *name);
 
+/* Whether fw (may be NULL) offers the DMA interface (ID bit 1): writable files need it. */
+bool fwcfg_has_dma(const struct fwcfg *fw);
 /* Item contents by key (flags honoured like a guest select); NULL if empty. */
 const uint8_t *fwcfg_item_data(const struct fwcfg *fw, uint16_t key, uint32_t *size);
 

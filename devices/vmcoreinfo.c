@@ -71,11 +71,9 @@ static int vmcoreinfo_create(struct vm *vm, struct device *dev)
 {
 	struct vmcoreinfo *s;
 	int r;
-	uint32_t id_size;
-	const uint8_t *id = vm->fwcfg ? fwcfg_item_data(vm->fwcfg, FWCFG_KEY_ID, &id_size) : NULL;
 
 	/* WRITE_POINTER needs fw_cfg DMA: without it the address could never come back. */
-	if (!id || id_size < 4 || !(get_le32(id) & FWCFG_ID_DMA)) {
+	if (!fwcfg_has_dma(vm->fwcfg)) {
 		dev->why = "needs fw_cfg with DMA, which this machine lacks";
 		return -ENODEV;
 	}

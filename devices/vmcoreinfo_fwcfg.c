@@ -75,12 +75,10 @@ static void record_written(void *opaque, uint32_t offset, uint32_t len, const ui
 static int vmci_fwcfg_create(struct vm *vm, struct device *dev)
 {
 	struct vmci_fwcfg *s;
-	uint32_t id_size;
-	const uint8_t *id = vm->fwcfg ? fwcfg_item_data(vm->fwcfg, FWCFG_KEY_ID, &id_size) : NULL;
 	int r;
 
 	/* Linux's driver writes the record only through DMA (qemu_fw_cfg.c). */
-	if (!id || id_size < 4 || !(get_le32(id) & FWCFG_ID_DMA)) {
+	if (!fwcfg_has_dma(vm->fwcfg)) {
 		dev->why = "needs fw_cfg with DMA, which this machine lacks";
 		return -ENODEV;
 	}
