@@ -302,13 +302,13 @@ int options_parse(enum options_cmd cmd, int argc, char **argv, struct vm_config 
 {
 	const char *what = cmd == CMD_RUN ? "run" : "tables";
 	char name[4];
-	int c, r = 0;
+	int c, li, r = 0;
 
 	options_defaults(cfg);
 	*positional = NULL;
 	optind = 0; /* glibc: 0 also drops what a previous parse left mid-cluster (-xv) */
 	opterr = 0;
-	for (int before = 1; (c = getopt_long(argc, argv, ":m:c:vqh", long_opts, NULL)) != -1;
+	for (int before = 1; (li = -1, c = getopt_long(argc, argv, ":m:c:vqh", long_opts, &li)) != -1;
 	     before = optind) {
 		bool run_only = false;
 
@@ -376,8 +376,10 @@ int options_parse(enum options_cmd cmd, int argc, char **argv, struct vm_config 
 		}
 		if (r)
 			return r;
+		/* Every run-only option is a long one: name it, not its value. */
 		if (run_only && cmd != CMD_RUN)
-			return errf(err, -EINVAL, "tables: option %s applies to run only", argv[optind - 1]);
+			return errf(err, -EINVAL, "tables: option --%s applies to run only",
+				    li >= 0 ? long_opts[li].name : "?");
 	}
 	if (optind >= argc)
 		return errf(err, -EINVAL, "%s: missing %s; see microvm %s --help", what,

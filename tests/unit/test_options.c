@@ -161,13 +161,20 @@ Test(options, tables_accepts_machine_options_only)
 	const char *pos;
 	const char *a1[] = { "tables", "--vmcoreinfo", "--cpus", "4", "--mem", "5G", "out", NULL };
 	const char *a2[] = { "tables", "--cmdline", "x", "out", NULL };
+	char fw[] = "--fw-cfg=name=opt/a,string=b"; /* parse_user_fwcfg splits it in place */
+	const char *a3[] = { "tables", fw, "out", NULL };
+	const char *a4[] = { "tables", "--initrd", "foo", "out", NULL };
 
 	cr_assert_eq(parse(CMD_TABLES, &cfg, &pos, &err, 7, a1), 0, "%s", err.msg);
 	cr_assert_str_eq(pos, "out");
 	cr_assert(cfg.vmcoreinfo);
 	cr_assert_eq(cfg.nr_cpus, 4);
 	cr_assert_eq(parse(CMD_TABLES, &cfg, &pos, &err, 4, a2), -EINVAL);
-	cr_assert(strstr(err.msg, "run only"), "%s", err.msg);
+	cr_assert_str_eq(err.msg, "tables: option --cmdline applies to run only");
+	cr_assert_eq(parse(CMD_TABLES, &cfg, &pos, &err, 3, a3), -EINVAL);
+	cr_assert_str_eq(err.msg, "tables: option --fw-cfg applies to run only");
+	cr_assert_eq(parse(CMD_TABLES, &cfg, &pos, &err, 4, a4), -EINVAL);
+	cr_assert_str_eq(err.msg, "tables: option --initrd applies to run only");
 }
 
 Test(options, vmcoreinfo_protocols)
