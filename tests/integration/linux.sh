@@ -96,22 +96,8 @@ test_linux_pvh_banner_e820_acpi() {
 test_linux_pvh_rejects_unchecksummed_dsdt() {
 	run_microvm tables --cpus 2 --mem 512M "$TMP/t"
 	expect_status 0
-	python3 - "$TMP/t" <<'PY' || fail "could not drop the DSDT's ADD_CHECKSUM"
-import os, struct, sys
-d = sys.argv[1]
-blob = open(d + "/table-loader.bin", "rb").read()
-dsdt = os.path.getsize(d + "/DSDT.dat")
-out, dropped = b"", 0
-for i in range(0, len(blob), 128):
-    e = blob[i:i + 128]
-    cmd, (off, start, length) = struct.unpack_from("<I", e)[0], struct.unpack_from("<III", e, 60)
-    if cmd == 3 and e[4:60].rstrip(b"\0") == b"etc/acpi/tables" and length == dsdt and off == start + 9:
-        dropped += 1
-        continue
-    out += e
-open(d + "/loader.bin", "wb").write(out)
-sys.exit(dropped != 1)
-PY
+	python3 "$ROOT/tests/integration/drop_checksum.py" "$TMP/t" DSDT ||
+		fail "could not drop the DSDT's ADD_CHECKSUM"
 	LINUX_ARGS="--cpus 2 --fw-cfg name=etc/table-loader,file=$TMP/t/loader.bin" \
 		watch_linux "$LINUX_DIR/vmlinux" 220 "${ACPI_MILESTONES[@]}" 'smpboot: Allowing'
 	expect_output 'ACPI BIOS Warning \(bug\): Incorrect checksum in table \[DSDT\]'

@@ -41,6 +41,19 @@ test_acpi_detects_cpu_mismatch() {
 	[ "$status" != 1 ] && [ $((status & 1)) = 1 ] || fail "status $status"
 }
 
+# The guest's checksum check has teeth: a loader script without the MADT's
+# ADD_CHECKSUM leaves its checksum byte 0, and the guest must say so.
+test_acpi_detects_bad_checksum() {
+	need_guests
+	run_microvm tables --cpus 2 "$TMP/t"
+	expect_status 0
+	python3 "$ROOT/tests/integration/drop_checksum.py" "$TMP/t" APIC ||
+		fail "could not drop the MADT's ADD_CHECKSUM"
+	run_guest "$GUEST_ELF" acpi "cpus=2" -- --cpus 2 --fw-cfg "name=etc/table-loader,file=$TMP/t/loader.bin"
+	expect_output 'FAIL: XSDT entry 0x[0-9a-f]+: length and checksum hold'
+	[ "$status" != 1 ] && [ $((status & 1)) = 1 ] || fail "status $status"
+}
+
 # -- fwcfg: ports, directory, etc/e820, loader script, DMA errors --
 
 fwcfg() { # elf|bz [MICROVM-ARGS...]
