@@ -82,7 +82,7 @@ struct acpi_loader;
 #define ACPI_MADT_IOAPIC 1
 #define ACPI_MADT_ISO 2
 #define ACPI_MADT_LAPIC_NMI 4
-#define ACPI_MADT_MAX_CPUS 255 /* xAPIC entries: 8-bit APIC IDs */
+#define ACPI_MADT_MAX_CPUS 254 /* xAPIC IDs 0..254: 0xFF is the broadcast ID and LAPIC_NMI's "all processors" UID */
 
 /* One table inside "etc/acpi/tables". */
 struct acpi_table_info {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "firmware/boot_abi.h"
 #include "vmm/cpuid.h"
 #include "vmm/layout.h"
 #include "vmm/log.h"
@@ -236,6 +237,13 @@ int parse_user_fwcfg(char *s, struct user_fwcfg *out, struct errbuf *err)
 	if (!*out->name || strlen(out->name) > 55) {
 		*comma = ',';
 		return errf(err, -EINVAL, "--fw-cfg %s: the name must have 1 to 55 characters", orig);
+	}
+	/* Rewritten from the kernel image at every power-on: a replacement would never be seen. */
+	if (!strcmp(out->name, MVBOOT_FILE)) {
+		*comma = ',';
+		return errf(err, -EINVAL,
+			    "--fw-cfg %s: microvm rewrites %s at every boot (the kernel's hand-off to the firmware); it cannot be replaced",
+			    orig, MVBOOT_FILE);
 	}
 	return 0;
 }

@@ -219,11 +219,11 @@ Test(acpi_tables, madt_cpu_limits)
 	uint32_t off;
 
 	cr_assert_eq(acpi_add_madt(&t, &cfg, &off, &e), -EINVAL);
-	cfg.nr_cpus = 256;
+	cfg.nr_cpus = 255; /* APIC ID 0xFF is the broadcast ID */
 	cr_assert_eq(acpi_add_madt(&t, &cfg, &off, &e), -EINVAL);
-	cfg.nr_cpus = 255;
+	cfg.nr_cpus = 254;
 	cr_assert_eq(acpi_add_madt(&t, &cfg, &off, &e), 0);
-	cr_assert_eq(t.blob.data[off + 44 + 254 * 8 + 3], 254, "last APIC ID");
+	cr_assert_eq(t.blob.data[off + 44 + 253 * 8 + 3], 253, "last APIC ID");
 }
 
 Test(acpi_tables, xsdt_links_each_table)

@@ -210,6 +210,7 @@ Test(options, user_fwcfg_specs)
 	char s4[] = "name=opt/x,data=1";
 	char s5[] = "name=,string=x";
 	char s6[] = "name=opt/x,file=";
+	char s7[] = "name=etc/microvm/boot,string=x";
 
 	cr_assert_eq(parse_user_fwcfg(s1, &u, &err), 0);
 	cr_assert_str_eq(u.name, "opt/a/b");
@@ -222,4 +223,6 @@ Test(options, user_fwcfg_specs)
 	cr_assert(strstr(err.msg, "name=opt/x,data=1"), "%s", err.msg);
 	cr_assert_eq(parse_user_fwcfg(s5, &u, &err), -EINVAL);
 	cr_assert_eq(parse_user_fwcfg(s6, &u, &err), -EINVAL);
+	cr_assert_eq(parse_user_fwcfg(s7, &u, &err), -EINVAL);
+	cr_assert(strstr(err.msg, "cannot be replaced"), "%s", err.msg);
 }
