@@ -347,6 +347,8 @@ int vm_run(struct vm *vm)
 
 	vcpu_signals_init();
 	signal(SIGPIPE, SIG_IGN);
+	/* Past `ulimit -f` a write fails with EFBIG (the dump reports it) instead of killing us. */
+	signal(SIGXFSZ, SIG_IGN);
 	sig_fd = block_signals(&set);
 	con.serial = vm_find_device(vm, &serial_ops);
 	con.open = con.serial != NULL;

@@ -219,6 +219,27 @@ test_enospc() {
 	[ -z "$(ls -A "$dir")" ] || fail "files left behind: $(ls -A "$dir")"
 }
 
+# A file-size limit (ulimit -f) is a full disk too: the write fails with
+# EFBIG instead of SIGXFSZ killing microvm (which lost the dump and the
+# policy's exit status, 153), one error line, nothing left behind.
+test_file_size_limit() {
+	local dir=$TMP/dumps
+	mkdir -p "$dir"
+	need_guests
+	(
+		ulimit -f 1024
+		run_guest "$GUEST_ELF" vmcoreinfo "fill=64M" -- --vmcoreinfo --mem 256M --dump-dir "$dir"
+		echo "$status" >"$TMP/status"
+	)
+	status=$(cat "$TMP/status")
+	expect_status 8
+	expect_output 'vmcoreinfo: fill: pattern at 0x2000000'
+	[ "$(grep -c '^microvm: dump: .*File too large' "$TMP/out")" = 1 ] ||
+		{ cat "$TMP/out"; fail "expected one 'dump: ... File too large' line"; }
+	expect_no_output 'dump: wrote '
+	[ -z "$(ls -A "$dir")" ] || fail "files left behind: $(ls -A "$dir")"
+}
+
 # acpiexec, the interpreter Linux uses, on the tables exactly as the firmware
 # left them in guest RAM (taken from the dump): \_SB.VMCI._STA is 0x0F and
 # ADDR returns the address microvm holds, so a guest driver finds the page.
