@@ -28,12 +28,19 @@ struct dump_file {
 	char tmpname[96]; /* "" for O_TMPFILE */
 };
 
-/* The one-line progress report on a terminal. */
+/*
+ * The one-line progress report on a terminal. It counts bytes whose write
+ * completed plus zero pages left as holes, not writes submitted: with
+ * DUMP_IO_DEPTH writes of DUMP_IO_CHUNK in flight that is up to 1 GiB.
+ */
 struct progress {
 	bool on;     /* stderr is a terminal and the caller did not ask for quiet */
 	bool shown;  /* a line is on screen, so a later message needs a newline first */
 	uint64_t total;
 	uint64_t t0, last;
+	const struct dump_io *io; /* while writing: io->written */
+	const uint64_t *zero;	  /* while writing: bytes of zero pages skipped */
+	bool syncing;		  /* all written, fsync running */
 };
 
 static uint64_t now_ns(void)
@@ -49,19 +56,35 @@ static double mb_per_s(uint64_t bytes, uint64_t ns)
 	return ns ? (double)bytes / 1e6 / ((double)ns / 1e9) : 0.0;
 }
 
-static void progress_update(struct progress *pg, uint64_t done)
+static uint64_t progress_done(const struct progress *pg)
 {
-	uint64_t t;
+	if (pg->syncing)
+		return pg->total;
+	return (pg->io ? pg->io->written : 0) + (pg->zero ? *pg->zero : 0);
+}
+
+/* At most ten updates a second; 100% only once the file is on disk (progress_end). */
+static void progress_update(struct progress *pg, const char *what)
+{
+	uint64_t t, done;
+	unsigned pct;
 
 	if (!pg->on)
 		return;
 	t = now_ns();
-	if (t - pg->last < 100000000ULL) /* at most ten updates a second */
+	if (!what && t - pg->last < 100000000ULL)
 		return;
 	pg->last = t;
 	pg->shown = true;
-	fprintf(stderr, "\rmicrovm: dump: %3u%% %7.0f MB/s", (unsigned)(done * 100 / pg->total),
-		mb_per_s(done, t - pg->t0));
+	done = progress_done(pg);
+	pct = pg->total ? (unsigned)(done * 100 / pg->total) : 0;
+	fprintf(stderr, "\rmicrovm: dump: %3u%% %7.0f MB/s%s", pct > 99 ? 99 : pct,
+		mb_per_s(done, t - pg->t0), what ? what : "");
+}
+
+static void progress_tick(void *arg)
+{
+	progress_update(arg, NULL);
 }
 
 /* The summary line on success; on failure just end the line so the error starts clean. */
@@ -102,7 +125,7 @@ static bool page_is_zero(const uint8_t *p, size_t n)
  * (docs/performance.md tells why small gaps are not merged any more).
  */
 static int range_write(struct dump_io *io, const struct dump_range *r, uint64_t off,
-		       struct progress *pg, uint64_t *zero)
+		       uint64_t *zero)
 {
 	uint64_t run_start = 0, run_end = 0; /* [start, end) of the open run of data pages */
 	bool run = false;
@@ -111,8 +134,8 @@ static int range_write(struct dump_io *io, const struct dump_range *r, uint64_t 
 	for (uint64_t pos = 0; pos < r->size && !ret; pos += DUMP_PAGE) {
 		size_t n = r->size - pos < DUMP_PAGE ? (size_t)(r->size - pos) : DUMP_PAGE;
 
-		if ((pos & (16 * MiB - 1)) == 0)
-			progress_update(pg, off + pos);
+		if ((pos & (16 * MiB - 1)) == 0 && io->on_complete)
+			io->on_complete(io->on_complete_arg); /* zero pages count too */
 		if (page_is_zero(r->host + pos, n)) {
 			*zero += n;
 			continue;
@@ -322,18 +345,28 @@ static int dump_body(const struct dump_source *src, const struct dump_range *r, 
 	st->uring = io.uring;
 	st->direct = direct;
 	pg->total = l.file_size;
+	pg->io = &io;
+	pg->zero = &st->zero_skipped;
+	io.on_complete = progress_tick;
+	io.on_complete_arg = pg;
 	ret = dump_io_write(&io, head, direct ? l.data_off : l.head_size, 0);
 	off = l.data_off;
 	for (size_t i = 0; i < nr && !ret; i++) {
-		ret = range_write(&io, &r[i], off, pg, &st->zero_skipped);
+		ret = range_write(&io, &r[i], off, &st->zero_skipped);
 		off = dump_next_offset(off, r[i].size);
 	}
 	fin = dump_io_finish(&io);
 	ret = ret ? ret : fin;
 	free(head);
+	pg->io = NULL;
+	pg->zero = NULL;
 	if (ret)
 		return errf(err, ret, "dump: write failed: %s", strerror(-ret));
 	st->data_written = io.written - (direct ? l.data_off : l.head_size);
+	/* The fsync can take seconds on a large buffered dump: say what is going on. */
+	pg->syncing = true;
+	progress_update(pg, " fsync");
+	pg->syncing = false;
 	if (fsync(f->fd) < 0)
 		return errf(err, -errno, "dump: fsync failed: %s", strerror(errno));
 	return 0;

@@ -106,6 +106,8 @@ static int reap_one(struct dump_io *io)
 		r->off += (uint64_t)res;
 		r->len -= (uint32_t)res;
 		io->written += (uint64_t)res;
+		if (io->on_complete)
+			io->on_complete(io->on_complete_arg);
 		ret = prep(io, slot);
 		return ret ? ret : flush(io);
 	}
@@ -115,6 +117,8 @@ static int reap_one(struct dump_io *io)
 	if (res == 0)
 		return -EIO; /* no progress on a non-empty write: never spin */
 	io->written += (uint64_t)res;
+	if (io->on_complete)
+		io->on_complete(io->on_complete_arg);
 	return 0;
 }
 
@@ -146,6 +150,8 @@ int dump_io_write(struct dump_io *io, const void *buf, uint64_t len, uint64_t of
 		ret = pwrite_all(io->fd, p, len, off);
 		if (!ret)
 			io->written += len;
+		if (!ret && io->on_complete)
+			io->on_complete(io->on_complete_arg);
 	}
 	while (io->uring && len && !ret) {
 		uint32_t n = len > DUMP_IO_CHUNK ? DUMP_IO_CHUNK : (uint32_t)len;

@@ -33,7 +33,10 @@ struct dump_io {
 	unsigned queued;	/* prepared, not yet submitted */
 	bool broken;		/* submission or waiting failed: nothing more completes */
 	int error;		/* first failure, -errno; sticky */
-	uint64_t written;
+	uint64_t written;	/* bytes whose write completed */
+	/* Optional: called after each completion (progress on a terminal). */
+	void (*on_complete)(void *arg);
+	void *on_complete_arg;
 };
 
 /* Set up writes to fd; use_uring false (or io_uring unavailable) means pwrite(2). */

@@ -51,6 +51,14 @@ static int collect_vcpus(struct vm *vm, struct dump_vcpu *out)
 	return 0;
 }
 
+/* -v names the writer: a silent fall-back to pwrite(2) is a lot slower. */
+static const char *writer_of(const struct dump_stats *st)
+{
+	if (!st->uring)
+		return "; pwrite, page cache";
+	return st->direct ? "; io_uring, O_DIRECT" : "; io_uring, page cache";
+}
+
 static void write_dump(struct vm *vm, time_t when)
 {
 	struct dump_vcpu *vcpus = calloc(vm->nr_vcpus, sizeof(*vcpus));
@@ -74,13 +82,17 @@ static void write_dump(struct vm *vm, time_t when)
 		return;
 	}
 	if (collect_vcpus(vm, vcpus) == 0) {
-		if (dump_write_opts(&src, vm->cfg.dump_dir, 0, &st, path, sizeof(path), &err))
+		/* -q shows only errors and the dump's path: no progress line. */
+		unsigned flags = log_level < LOG_WARN ? DUMP_F_QUIET : 0;
+
+		if (dump_write_opts(&src, vm->cfg.dump_dir, flags, &st, path, sizeof(path), &err))
 			log_err("%s", err.msg);
 		else /* even with -q: a core nobody can find is no use */
-			log_result("dump: wrote %s (%llu MiB of RAM, %llu MiB of data, %.2f s%s)", path,
+			log_result("dump: wrote %s (%llu MiB of RAM, %llu MiB of data, %.2f s%s%s)", path,
 				   (unsigned long long)(vm->mem.total >> 20),
 				   (unsigned long long)(st.data_written >> 20), (double)st.nsec / 1e9,
-				   st.vmcoreinfo ? ", with the guest's VMCOREINFO note" : "");
+				   st.vmcoreinfo ? ", with the guest's VMCOREINFO note" : "",
+				   log_level < LOG_INFO ? "" : writer_of(&st));
 	}
 	free(vcpus);
 }

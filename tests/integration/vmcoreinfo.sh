@@ -200,6 +200,50 @@ test_reset_republish() {
 	expect_note_as_printed
 }
 
+# -v names the writer: io_uring on this host (a silent fall-back to pwrite
+# would make dumps several times slower); without -v the line stays short.
+test_writer_named_at_verbose() {
+	panic_run "$GUEST_ELF" vmcoreinfo "" --vmcoreinfo -v
+	expect_output '^microvm: dump: wrote .*; io_uring, (O_DIRECT|page cache)\)$'
+	rm -f "$TMP"/dumps/*
+	panic_run "$GUEST_ELF" vmcoreinfo "" --vmcoreinfo
+	expect_no_output 'io_uring|pwrite'
+}
+
+# -- progress on a terminal --
+
+# dump_on_pty [MICROVM-ARGS...]: a 1 GiB dump with stderr on a pseudo-terminal
+# (script(1)); $TMP/lines holds the output split at carriage returns.
+dump_on_pty() {
+	command -v script >/dev/null || skip "no script(1)"
+	need_guests
+	mkdir -p "$TMP/dumps"
+	script -qec "'$MICROVM' run --debug-exit --cmdline 'test=vmcoreinfo fill=1G' --vmcoreinfo --mem 2G --dump-dir '$TMP/dumps' $* '$GUEST_ELF'" /dev/null >"$TMP/out" 2>&1 </dev/null
+	status=$?
+	tr '\r' '\n' <"$TMP/out" >"$TMP/lines"
+	expect_status 8
+	expect_output 'dump: wrote '
+}
+
+# The progress line moves through the percentages (of bytes written, not
+# queued) and ends at 100% once the file is on disk.
+test_progress_on_terminal() {
+	dump_on_pty
+	grep -aEq '^microvm: dump: +[0-9]{1,2}% +[0-9]+ MB/s$' "$TMP/lines" ||
+		{ cat -A "$TMP/lines" | tail -20; fail "no progress line below 100%"; }
+	grep -aEq '^microvm: dump: 100% 2048 MiB in [0-9.]+ s \([0-9]+ MB/s\)$' "$TMP/lines" ||
+		{ cat -A "$TMP/lines" | tail -20; fail "no final 100% line"; }
+	# 100% comes last: after every partial line, the fsync line included.
+	[ "$(grep -anE '^microvm: dump: +[0-9]+%' "$TMP/lines" | tail -1 | grep -c ' 100% ')" = 1 ] ||
+		fail "the last progress line is not the 100% line"
+}
+
+# -q shows only errors and where the dump went: no progress line.
+test_quiet_has_no_progress() {
+	dump_on_pty -q
+	expect_no_output 'dump: +[0-9]+%'
+}
+
 # -- a full disk --
 
 # 64 MiB of guest data into a 16 MiB tmpfs: the error is reported, no file
