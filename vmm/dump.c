@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -396,8 +397,11 @@ int dump_write_opts(const struct dump_source *src, const char *dir, unsigned fla
 	if (!src->mem || (src->nr_vcpus && !src->vcpus))
 		return errf(err, -EINVAL, "dump: no guest memory or vCPU state to dump");
 	/* Refuse before writing anything: a core nobody can find is no use. */
+	/* The reason first: a long name would push it out of the message. */
 	if (strlen(dir) + DUMP_NAME_MAX >= path_len)
-		return errf(err, -ENAMETOOLONG, "dump: %s: directory name too long for the core's path", dir);
+		return errf(err, -ENAMETOOLONG,
+			    "dump: directory name too long for the core's path (%zu bytes, at most %zu): %s",
+			    strlen(dir), path_len - DUMP_NAME_MAX - 1, dir);
 	r = ranges_of(src, own, &nr);
 	ret = file_open(&f, dir, flags, err);
 	if (ret)
@@ -421,6 +425,11 @@ int dump_check_dir(const char *dir, struct errbuf *err)
 {
 	struct stat sb;
 
+	/* As dump_write_opts() will refuse it at the panic; the reason first, before a long name. */
+	if (strlen(dir) + DUMP_NAME_MAX >= PATH_MAX)
+		return errf(err, -ENAMETOOLONG,
+			    "--dump-dir: directory name too long for a dump's path (%zu bytes, at most %d): %s",
+			    strlen(dir), PATH_MAX - DUMP_NAME_MAX - 1, dir);
 	if (stat(dir, &sb) < 0)
 		return errf(err, -errno, "--dump-dir %s: %s; dumps could not be written there",
 			    dir, strerror(errno));

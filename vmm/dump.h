@@ -64,8 +64,10 @@ int dump_write(const struct dump_source *src, const char *dir, char *path_out, s
 
 /*
  * At start-up, when the panic policy includes dump: dir exists, is a
- * directory, and this process may create files in it (write and search
- * permission), so a panic hours later does not lose its dump. 0 or -errno
+ * directory, this process may create files in it (write and search
+ * permission), and its name leaves room for a core's name within PATH_MAX
+ * (the caller's path_out at the panic), so a panic hours later does not
+ * lose its dump. 0 or -errno
  * with one line in err.
  */
 int dump_check_dir(const char *dir, struct errbuf *err);

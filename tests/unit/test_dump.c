@@ -585,6 +585,42 @@ Test(dump, check_dir)
 	fake_fini(&g);
 }
 
+/*
+ * A directory name that leaves no room for the core's name within PATH_MAX
+ * is refused at start-up, not only at the panic; the reason comes before the
+ * name, which would otherwise push it out of the 512-byte message.
+ */
+Test(dump, check_dir_refuses_a_name_too_long_for_the_core)
+{
+	struct fake_guest g;
+	struct errbuf err = { "" };
+	char *dir = malloc(PATH_MAX), path[PATH_MAX];
+	size_t n;
+
+	cr_assert_not_null(dir);
+	fake_init(&g);
+	/* An existing, writable directory: /tmp/././... up to the length. */
+	n = (size_t)snprintf(dir, PATH_MAX, "%s", g.dir);
+	while (n + 2 < PATH_MAX - 40)
+		n += (size_t)snprintf(dir + n, PATH_MAX - n, "/.");
+	cr_assert_eq(dump_check_dir(dir, &err), -ENAMETOOLONG, "%s", err.msg);
+	cr_assert(strstr(err.msg, "--dump-dir: directory name too long for a dump's path ("),
+		  "%s", err.msg);
+	/* What passes the start-up check is accepted at the panic too. */
+	while (dump_check_dir(dir, &err) == -ENAMETOOLONG)
+		dir[n -= 2] = '\0';
+	cr_assert_eq(dump_check_dir(dir, &err), 0, "%s", err.msg);
+	cr_assert_eq(dump_write_opts(&g.src, dir, DUMP_F_QUIET, NULL, path, sizeof(path), &err), 0,
+		     "%s", err.msg);
+	cr_assert_eq(fake_dir_entries(&g), 1);
+	/* At the panic the message keeps its reason too. */
+	cr_assert_eq(dump_write(&g.src, dir, path, 200, &err), -ENAMETOOLONG);
+	cr_assert(strstr(err.msg, "dump: directory name too long for the core's path ("), "%s",
+		  err.msg);
+	free(dir);
+	fake_fini(&g);
+}
+
 /* The name carries the time the caller gives (the panic's), not the end of the dump. */
 Test(dump, name_uses_the_panic_time)
 {
