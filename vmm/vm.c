@@ -42,6 +42,9 @@ void vm_request(struct vm *vm, enum vm_request req, int exit_status)
 	int old = atomic_load(&vm->request);
 	uint64_t one = 1;
 
+	/* Recorded even when an exit already won: the panic is still dumped (vm_run). */
+	if (req == VM_REQ_PANIC)
+		atomic_store(&vm->panic_pending, true);
 	do {
 		if (old >= (int)req)
 			return; /* an exit beats a reset; the first exit's status wins */
@@ -50,6 +53,11 @@ void vm_request(struct vm *vm, enum vm_request req, int exit_status)
 		atomic_store(&vm->exit_status, exit_status);
 	if (write(vm->wake_fd, &one, sizeof(one)) < 0)
 		log_debug("wake: %s", strerror(errno));
+}
+
+bool vm_take_panic(struct vm *vm)
+{
+	return atomic_exchange(&vm->panic_pending, false);
 }
 
 void vm_irq_line(struct vm *vm, unsigned irq, int level)
@@ -370,9 +378,19 @@ int vm_run(struct vm *vm)
 		run_until_request(vm, &con, sig_fd);
 		vcpus_stop(vm);
 		req = atomic_load(&vm->request);
+		if (req == VM_REQ_EXIT && vm_take_panic(vm)) {
+			/*
+			 * Another vCPU faulted or debug-exited, or a signal came, after the
+			 * guest panicked: dump the panic, then end as that request asked
+			 * (panic_exit_status() makes it 8 unless the guest debug-exited).
+			 */
+			log_warn("the run is ending before the panic was handled: handling it first");
+			panic_handle(vm);
+			break;
+		}
 		if (req == VM_REQ_EXIT)
 			break;
-		if (req == VM_REQ_PANIC) {
+		if (req == VM_REQ_PANIC && vm_take_panic(vm)) {
 			enum panic_next next = panic_handle(vm);
 			if (next == PANIC_NEXT_EXIT) {
 				atomic_store(&vm->exit_status, EXIT_GUEST_PANIC);

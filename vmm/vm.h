@@ -118,6 +118,8 @@ struct vm {
 	/* Run control, written by vCPU threads and signal handling. */
 	_Atomic int request;
 	_Atomic int exit_status;
+	/* A panic request the run loop has not handled: an exit posted after it must not lose the dump. */
+	_Atomic bool panic_pending;
 	int wake_fd; /* eventfd the main loop polls for requests */
 	uint64_t resets;
 	uint64_t panics;
@@ -140,6 +142,12 @@ struct device *vm_find_device(struct vm *vm, const struct device_ops *ops);
 
 /* Ask the run loop to stop every vCPU and then exit or reset. */
 void vm_request(struct vm *vm, enum vm_request req, int exit_status);
+/*
+ * With the vCPUs stopped: true once for each panic requested since the last
+ * call, whatever request outranked it (a fault on another vCPU, a
+ * debug-exit, a signal), so the run loop can still dump it.
+ */
+bool vm_take_panic(struct vm *vm);
 
 /* Assert (level 1) or deassert an ISA/GSI interrupt line. */
 void vm_irq_line(struct vm *vm, unsigned irq, int level);

@@ -47,6 +47,29 @@ Test(pvpanic, panicked_requests_the_policy)
 	cr_assert(pvpanic_panicked(&dev));
 }
 
+/*
+ * An exit that outranks the panic request (another vCPU's fault or
+ * debug-exit right after PANICKED, before the vCPUs stop) leaves the panic
+ * pending, so the run loop still dumps it; it used to be lost.
+ */
+Test(pvpanic, panic_survives_a_later_exit_request)
+{
+	bus_write(&vm.pio, PVPANIC_PORT, 1, PVPANIC_PANICKED);
+	vm_request(&vm, VM_REQ_EXIT, EXIT_GUEST_FAULT);
+	cr_assert_eq(atomic_load(&vm.request), VM_REQ_EXIT);
+	cr_assert(vm_take_panic(&vm), "the panic is still to be handled");
+	cr_assert(!vm_take_panic(&vm), "and only once");
+}
+
+/* An exit first, then PANICKED: the panic is pending too (the exit keeps its status). */
+Test(pvpanic, panic_after_an_exit_request_is_pending)
+{
+	vm_request(&vm, VM_REQ_EXIT, 3);
+	bus_write(&vm.pio, PVPANIC_PORT, 1, PVPANIC_PANICKED);
+	cr_assert_eq(atomic_load(&vm.exit_status), 3);
+	cr_assert(vm_take_panic(&vm));
+}
+
 Test(pvpanic, panicked_with_other_bits_still_panics)
 {
 	bus_write(&vm.pio, PVPANIC_PORT, 1, 0x80 | PVPANIC_PANICKED);
