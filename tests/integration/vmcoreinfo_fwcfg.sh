@@ -98,6 +98,19 @@ test_qemu_dump_agrees() {
 	python3 "$ELFCORE" note "$TMP/qemu.core" QEMU >"$TMP/qemu-cpu.txt" || fail "QEMU's CPU note"
 	python3 "$ELFCORE" note "$dump" QEMU >"$TMP/our-cpu.txt" || fail "our CPU note"
 	cmp -s "$TMP/qemu-cpu.txt" "$TMP/our-cpu.txt" || fail "the QEMU CPU-state notes differ"
+	# microvm inspect reads QEMU's core too, and prints the same vCPU state
+	# and VMCOREINFO text (the segment list differs: QEMU writes zero pages).
+	"$MICROVM" inspect "$TMP/qemu.core" >"$TMP/qemu-inspect.txt" 2>&1 ||
+		{ cat "$TMP/qemu-inspect.txt"; fail "microvm inspect cannot read QEMU's dump"; }
+	"$MICROVM" inspect "$dump" >"$TMP/our-inspect.txt" 2>&1 || fail "microvm inspect of our dump"
+	for f in qemu our; do
+		awk '/^vCPU /, /^$/' "$TMP/$f-inspect.txt" >"$TMP/$f-inspect-cpu.txt"
+		awk '/^VMCOREINFO /, 0' "$TMP/$f-inspect.txt" >"$TMP/$f-inspect-note.txt"
+	done
+	grep -q ' rip  *0x' "$TMP/qemu-inspect-cpu.txt" || { cat "$TMP/qemu-inspect.txt"; fail "inspect: no registers in QEMU's dump"; }
+	grep -q "^  MARKER=$marker\$" "$TMP/qemu-inspect-note.txt" || { cat "$TMP/qemu-inspect.txt"; fail "inspect: no MARKER in QEMU's dump"; }
+	diff "$TMP/qemu-inspect-cpu.txt" "$TMP/our-inspect-cpu.txt" || fail "inspect: the vCPU state differs"
+	diff "$TMP/qemu-inspect-note.txt" "$TMP/our-inspect-note.txt" || fail "inspect: the VMCOREINFO text differs"
 	for range in "$PATTERN_ADDR $PATTERN_SIZE" "$MARKER_PAGE 4096" "$ZERO_ADDR $ZERO_SIZE" "0x1020000 4096"; do
 		python3 "$ELFCORE" read "$TMP/qemu.core" $range >"$TMP/q.bin" || fail "QEMU's dump lacks $range"
 		python3 "$ELFCORE" read "$dump" $range >"$TMP/o.bin" || fail "our dump lacks $range"
