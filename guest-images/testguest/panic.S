@@ -41,6 +41,29 @@ panic_after_out:
 1:	pause
 	jmp	1b
 
+/*
+ * ap_loop_with_markers(apic_id): an AP of vmcoreinfo cpus=N. Loads r12..r15
+ * with VMCI_AP_MARKER(apic_id, 12..15) (vmci.h: 0x4150 << 48 | id << 16 |
+ * register number), counts itself in vmci_aps_looping, and loops reading
+ * pvpanic's port at CPL0, so the VMM finds it in (or right after) a
+ * port-IO exit when it stops the VM for the dump. Never returns.
+ */
+	.globl ap_loop_with_markers
+ap_loop_with_markers:
+	cli
+	mov	%edi, %eax
+	shl	$16, %rax
+	movabs	$0x4150000000000000, %rcx
+	or	%rcx, %rax
+	lea	12(%rax), %r12
+	lea	13(%rax), %r13
+	lea	14(%rax), %r14
+	lea	15(%rax), %r15
+	lock incl vmci_aps_looping(%rip)
+	mov	$0x505, %dx
+2:	inb	%dx, %al
+	jmp	2b
+
 	.section .noinit, "aw", @nobits
 	.balign	16
 panic_stack:

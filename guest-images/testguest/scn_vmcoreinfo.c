@@ -33,15 +33,19 @@
  * PANICKED twice, then pass; reset: PANICKED with the reset marker set, and
  * pass on the boot after the VMM's reset; poweroff: PANICKED, then ACPI
  * poweroff if the VMM lets the guest run on. high=1 also fills 64 KiB at 4 GiB
- * with the pattern (needs --mem 5G or more).
+ * with the pattern (needs --mem 5G or more). cpus=N (with --cpus N) starts
+ * N - 1 APs that hold markers in r12..r15 and loop on port IO while the
+ * boot CPU panics, for multi-vCPU dumps.
  */
 #include "guest-images/testguest/acpi.h"
+#include "guest-images/testguest/asm.h"
 #include "guest-images/testguest/boot.h"
 #include "guest-images/testguest/cpu.h"
 #include "guest-images/testguest/fwcfg.h"
 #include "guest-images/testguest/guest.h"
 #include "guest-images/testguest/reset.h"
 #include "guest-images/testguest/scenarios.h"
+#include "guest-images/testguest/smp.h"
 #include "guest-images/testguest/vmci.h"
 #include "vmm/layout.h"
 #include "vmm/util.h"
@@ -287,6 +291,46 @@ static void trigger_panicked(const void *unused)
 	outb(PVPANIC_PORT, PVPANIC_PANICKED);
 }
 
+#define AP_TIMEOUT_MS 10000 /* real mode to long mode runs emulated here */
+
+volatile unsigned vmci_aps_looping; /* panic.S: APs holding their markers */
+NORETURN void ap_loop_with_markers(unsigned apic_id);
+
+static void ap_then(unsigned slot)
+{
+	ap_loop_with_markers(smp_ap_apic_id(slot));
+}
+
+/*
+ * cpus=N: the dump must hold every vCPU. N - 1 APs load r12..r15 with
+ * markers of their APIC ID and loop on port IO while the boot CPU panics.
+ */
+void vmci_start_looping_aps(const struct boot_info *bi)
+{
+	uint64_t cpus = 1, end;
+	unsigned aps;
+	int n;
+
+	if (!cmdline_size(bi, "cpus", &cpus) || cpus <= 1)
+		return;
+	CHECK(cpus <= MAX_CPUS, "cpus=%lu is within 2..%u", cpus, MAX_CPUS);
+	smp_ap_then = ap_then;
+	n = smp_start_aps((unsigned)cpus - 1, AP_TIMEOUT_MS);
+	CHECK(n == (int)cpus - 1, "%d of %lu application processors reported", n, cpus - 1);
+	aps = (unsigned)n;
+	end = rdtsc() + AP_TIMEOUT_MS * tsc_per_ms();
+	while (__atomic_load_n(&vmci_aps_looping, __ATOMIC_ACQUIRE) < aps &&
+	       (int64_t)(rdtsc() - end) < 0)
+		cpu_relax();
+	CHECK(vmci_aps_looping == aps, "%u of %u APs hold their markers", vmci_aps_looping, aps);
+	for (unsigned i = 0; i < aps; i++) {
+		unsigned id = smp_ap_apic_id(i);
+		printf("vmcoreinfo: AP %u: r12 0x%lx r13 0x%lx r14 0x%lx r15 0x%lx\n", id,
+		       VMCI_AP_MARKER(id, 12), VMCI_AP_MARKER(id, 13), VMCI_AP_MARKER(id, 14),
+		       VMCI_AP_MARKER(id, 15));
+	}
+}
+
 NORETURN void vmci_panic_now(void)
 {
 	pvpanic_check();
@@ -377,6 +421,7 @@ void scn_vmcoreinfo(const struct boot_info *bi)
 		report(bi, pv);
 		return;
 	}
+	vmci_start_looping_aps(bi);
 	vmci_panic_now();
 }
 

@@ -3,8 +3,8 @@
  * AP start-up, SDM Vol. 3A §9.4.4.1 ("Typical BSP Initialization
  * Sequence"): INIT, 10 ms, SIPI, 200 us, SIPI, all as broadcasts to every
  * CPU but self, so the guest needs no APIC ID list. Each AP takes a slot
- * with an atomic increment (trampoline.S), reports, and parks in HLT: it
- * never ends the run, the boot CPU does.
+ * with an atomic increment (trampoline.S), reports, and parks in HLT (or
+ * runs smp_ap_then): it never ends the run, the boot CPU does.
  */
 #include "guest-images/testguest/smp.h"
 
@@ -25,6 +25,7 @@
 extern const char trampoline_start[], trampoline_end[];
 
 static volatile unsigned ap_arrived;
+void (*volatile smp_ap_then)(unsigned slot);
 static volatile unsigned ap_apic[MAX_CPUS];
 static struct cpu_topology ap_topo[MAX_CPUS];
 
@@ -39,6 +40,8 @@ void ap_main(unsigned slot)
 	cpu_topology_read(&ap_topo[slot]); /* published by the release below */
 	printf("smp: AP in slot %u: APIC ID %u, long mode\n", slot, id);
 	__atomic_fetch_add(&ap_arrived, 1, __ATOMIC_RELEASE);
+	if (smp_ap_then)
+		smp_ap_then(slot);
 }
 
 const struct cpu_topology *smp_ap_topology(unsigned slot)

@@ -15,6 +15,12 @@
  */
 int smp_start_aps(unsigned expected, uint64_t timeout_ms);
 
+/*
+ * Set before smp_start_aps(): each AP calls it after reporting, instead of
+ * parking in HLT (it may never return). NULL: park.
+ */
+extern void (*volatile smp_ap_then)(unsigned slot);
+
 /* APIC ID the AP in `slot` (0 .. reported - 1) read from its LAPIC. */
 unsigned smp_ap_apic_id(unsigned slot);
 /* What CPUID said about the topology on that AP, read as it arrived. */

@@ -24,4 +24,9 @@ void vmci_fill_memory(const struct boot_info *bi);
 /* Check pvpanic's events, load the documented register values, write PANICKED. */
 NORETURN void vmci_panic_now(void);
 
+/* vmcoreinfo cpus=N: the value an AP with this APIC ID holds in register rN (12..15). */
+#define VMCI_AP_MARKER(apic_id, n) ((uint64_t)0x4150000000000000ull | (uint64_t)(apic_id) << 16 | (uint64_t)(n))
+/* Start cpus=N - 1 APs (if asked) that hold VMCI_AP_MARKER values and loop on port IO. */
+void vmci_start_looping_aps(const struct boot_info *bi);
+
 #endif

@@ -61,6 +61,42 @@ EOF
 test_dump_registers_elf() { dump_registers elf; }
 test_dump_registers_bzimage() { dump_registers bz; }
 
+# Four vCPUs: three APs hold markers of their APIC ID in r12..r15 and loop
+# on port IO (so the dump completes their last I/O exit) while the boot CPU
+# panics. The dump has a NT_PRSTATUS and a QEMU note per vCPU, gdb sees four
+# threads, and every AP's registers read back, through elfcore.py and gdb.
+test_dump_smp() {
+	local n=4 id reg want got
+	command -v gdb >/dev/null || skip "no gdb"
+	panic_run "$GUEST_ELF" vmcoreinfo "cpus=$n" --vmcoreinfo --cpus $n
+	expect_output "PASS: $((n - 1)) of $((n - 1)) APs hold their markers"
+	readelf -n "$dump" >"$TMP/readelf.out" 2>&1 || { cat "$TMP/readelf.out"; fail "readelf -n failed"; }
+	[ "$(grep -c 'NT_PRSTATUS' "$TMP/readelf.out")" = $n ] || fail "readelf: not $n NT_PRSTATUS notes"
+	[ "$(grep -Ec '^ +QEMU ' "$TMP/readelf.out")" = $n ] || fail "readelf: not $n QEMU notes"
+	python3 "$ELFCORE" regs "$dump" >"$TMP/regs.txt" || fail "elfcore.py regs failed"
+	[ "$(wc -l <"$TMP/regs.txt")" = $n ] || { cat "$TMP/regs.txt"; fail "elfcore.py: not $n vCPUs"; }
+	grep -q '^cpu0 .* r12=0xcccccccccccccccc ' "$TMP/regs.txt" || fail "vCPU 0 is not the panicking boot CPU"
+	local -a cmds=(-ex 'info threads')
+	for id in $(seq 2 $n); do cmds+=(-ex "thread $id" -ex 'info registers r12 r13 r14 r15'); done
+	gdb -nx -batch -c "$dump" "${cmds[@]}" >"$TMP/gdb.out" 2>&1 ||
+		{ cat "$TMP/gdb.out"; fail "gdb failed"; }
+	[ "$(grep -Ec '^[* ] +[0-9]+ +LWP ' "$TMP/gdb.out")" = $n ] || { cat "$TMP/gdb.out"; fail "gdb: not $n threads"; }
+	for id in $(seq 1 $((n - 1))); do
+		for reg in r12 r13 r14 r15; do
+			want=$(sed -n "s/^vmcoreinfo: AP $id: .*$reg \(0x[0-9a-f]*\).*/\1/p" "$TMP/out")
+			[ -n "$want" ] || fail "the guest did not print AP $id's $reg"
+			got=$(awk -v c="cpu$id" -v r="$reg" '$1 == c { for (i = 2; i <= NF; i++) if (index($i, r "=") == 1) print substr($i, length(r) + 2) }' "$TMP/regs.txt")
+			[ "$got" = "$want" ] || fail "elfcore.py: vCPU $id $reg is '$got', the AP loaded $want"
+		done
+	done
+	# gdb thread t is vCPU t - 1 (pr_pid = index + 1); its r12..r15 in order.
+	for id in $(seq 1 $((n - 1))); do
+		want=$(sed -n "s/^vmcoreinfo: AP $id: r12 \(0x[0-9a-f]*\) r13 \(0x[0-9a-f]*\) r14 \(0x[0-9a-f]*\) r15 \(0x[0-9a-f]*\)$/\1 \2 \3 \4/p" "$TMP/out")
+		got=$(awk -v t=$((id + 1)) '/^\[Switching to thread/ { cur = $4 } cur == t && /^r1[2-5] / { printf "%s%s", sep, $2; sep = " " }' "$TMP/gdb.out")
+		[ "$got" = "$want" ] || { cat "$TMP/gdb.out"; fail "gdb: thread $((id + 1)) r12..r15 are '$got', want '$want'"; }
+	done
+}
+
 # The PT_LOAD (from readelf -lW) holding guest physical ADDR: prints the file
 # offset of ADDR, or fails.
 file_offset_of() { # ADDR
