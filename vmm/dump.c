@@ -396,8 +396,10 @@ int dump_write_opts(const struct dump_source *src, const char *dir, unsigned fla
 		dir = ".";
 	if (!src->mem || (src->nr_vcpus && !src->vcpus))
 		return errf(err, -EINVAL, "dump: no guest memory or vCPU state to dump");
-	/* Refuse before writing anything: a core nobody can find is no use. */
-	/* The reason first: a long name would push it out of the message. */
+	/*
+	 * Refuse before writing anything: a core nobody can find is no use. The
+	 * reason first: a long name would push it out of the message.
+	 */
 	if (strlen(dir) + DUMP_NAME_MAX >= path_len)
 		return errf(err, -ENAMETOOLONG,
 			    "dump: directory name too long for the core's path (%zu bytes, at most %zu): %s",

@@ -67,8 +67,7 @@ int dump_write(const struct dump_source *src, const char *dir, char *path_out, s
  * directory, this process may create files in it (write and search
  * permission), and its name leaves room for a core's name within PATH_MAX
  * (the caller's path_out at the panic), so a panic hours later does not
- * lose its dump. 0 or -errno
- * with one line in err.
+ * lose its dump. 0 or -errno with one line in err.
  */
 int dump_check_dir(const char *dir, struct errbuf *err);
 

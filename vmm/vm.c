@@ -365,6 +365,7 @@ int vm_run(struct vm *vm)
 		console_help();
 
 	for (;;) {
+		bool panicked;
 		int req;
 
 		for (unsigned i = 0; i < vm->nr_vcpus && !paused; i++) {
@@ -378,19 +379,20 @@ int vm_run(struct vm *vm)
 		run_until_request(vm, &con, sig_fd);
 		vcpus_stop(vm);
 		req = atomic_load(&vm->request);
-		if (req == VM_REQ_EXIT && vm_take_panic(vm)) {
+		panicked = vm_take_panic(vm);
+		if (req == VM_REQ_EXIT) {
 			/*
 			 * Another vCPU faulted or debug-exited, or a signal came, after the
 			 * guest panicked: dump the panic, then end as that request asked
 			 * (panic_exit_status() makes it 8 unless the guest debug-exited).
 			 */
-			log_warn("the run is ending before the panic was handled: handling it first");
-			panic_handle(vm);
+			if (panicked) {
+				log_warn("the run is ending before the panic was handled: handling it first");
+				panic_handle(vm);
+			}
 			break;
 		}
-		if (req == VM_REQ_EXIT)
-			break;
-		if (req == VM_REQ_PANIC && vm_take_panic(vm)) {
+		if (req == VM_REQ_PANIC) {
 			enum panic_next next = panic_handle(vm);
 			if (next == PANIC_NEXT_EXIT) {
 				atomic_store(&vm->exit_status, EXIT_GUEST_PANIC);
