@@ -51,10 +51,17 @@ static int cmd_run(int argc, char **argv)
 		return EXIT_VMM_ERROR;
 	}
 	cfg.kernel = kernel;
-	/* Now, not at the panic: a dump with nowhere to go would be lost. */
+	/*
+	 * Now, not at the panic: a dump with nowhere to go would be lost. A
+	 * directory the user named must work; the default (the current
+	 * directory) only warns, so a boot from a read-only place still runs.
+	 */
 	if ((cfg.on_panic & PANIC_DUMP) && dump_check_dir(cfg.dump_dir, &err)) {
-		log_err("%s", err.msg);
-		return EXIT_VMM_ERROR;
+		if (cfg.dump_dir_given) {
+			log_err("%s", err.msg);
+			return EXIT_VMM_ERROR;
+		}
+		log_warn("%s; a guest panic could not be dumped: give --dump-dir DIR", err.msg);
 	}
 	if (file_read_all(kernel, KERNEL_MAX, &kbuf, &ksize, &err) ||
 	    (cfg.initrd && file_read_all(cfg.initrd, INITRD_MAX, &ibuf, &isize, &err))) {

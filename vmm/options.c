@@ -352,6 +352,7 @@ int options_parse(enum options_cmd cmd, int argc, char **argv, struct vm_config 
 			break;
 		case OPT_DUMP_DIR:
 			cfg->dump_dir = optarg;
+			cfg->dump_dir_given = true;
 			run_only = true;
 			break;
 		case OPT_FW_CFG:

@@ -63,6 +63,7 @@ struct vm_config {
 	unsigned vmcoreinfo; /* enum vmcoreinfo_mode */
 	unsigned on_panic; /* enum panic_action bits */
 	const char *dump_dir;
+	bool dump_dir_given; /* --dump-dir on the command line, not the default "." */
 	int cpu_compat; /* enum cpu_compat (vmm/cpuid.h) */
 	struct user_fwcfg fwcfg[VM_MAX_USER_FWCFG];
 	unsigned nr_fwcfg;

@@ -163,6 +163,24 @@ test_dump_dir_not_a_directory() {
 	expect_one_error_line "--dump-dir $TMP/file: not a directory"
 }
 
+# The default directory (the current one) only warns: a boot from a place
+# where no file can be created still runs.
+test_default_dump_dir_unwritable_only_warns() {
+	need_guest
+	mkdir -p "$TMP/ro"
+	mount -t tmpfs -o ro,size=1m microvm-ro "$TMP/ro" 2>"$TMP/mount.err" ||
+		skip "cannot mount a read-only tmpfs here: $(cat "$TMP/mount.err")"
+	trap "umount '$TMP/ro'" EXIT
+	(cd "$TMP/ro" && "$MICROVM" run --debug-exit --cmdline test=hello "$GUEST_ELF") </dev/null >"$TMP/out" 2>&1
+	status=$?
+	expect_status 1
+	expect_output '^microvm: --dump-dir \.: .*; a guest panic could not be dumped: give --dump-dir DIR$'
+	expect_output 'testguest: exit code 0 \(pass\)'
+	(cd "$TMP/ro" && "$MICROVM" run --debug-exit --dump-dir . --cmdline test=hello "$GUEST_ELF") </dev/null >"$TMP/out" 2>&1
+	status=$?
+	expect_status 2
+}
+
 # A policy without dump does not need the directory.
 test_dump_dir_unused_without_dump() {
 	need_guest

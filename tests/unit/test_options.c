@@ -87,6 +87,7 @@ Test(options, run_defaults_and_values)
 	cr_assert_eq(cfg.nr_cpus, 1);
 	cr_assert_eq(cfg.on_panic, PANIC_DUMP | PANIC_EXIT);
 	cr_assert_str_eq(cfg.dump_dir, ".");
+	cr_assert(!cfg.dump_dir_given);
 
 	cr_assert_eq(parse(CMD_RUN, &cfg, &pos, &err, 17, a2), 0, "%s", err.msg);
 	cr_assert_eq(cfg.mem_size, 5ULL << 30);
@@ -96,6 +97,7 @@ Test(options, run_defaults_and_values)
 	cr_assert(cfg.no_reboot && cfg.debug_exit && cfg.vmcoreinfo);
 	cr_assert_eq(cfg.on_panic, PANIC_DUMP | PANIC_RESET);
 	cr_assert_str_eq(cfg.dump_dir, "/tmp");
+	cr_assert(cfg.dump_dir_given);
 }
 
 Test(options, run_errors_name_the_problem)
