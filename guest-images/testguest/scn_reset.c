@@ -7,6 +7,11 @@
  * that wipes RAM or loops through resets never passes. The marker
  * helpers (reset.h) serve the other scenarios that span a reset.
  *
+ * A reset also brings back the loaded images: the first boot overwrites two
+ * canaries loaded with the image (one in .data, one in .rodata), and the
+ * boot after the reset checks both hold their initial values again. A VMM
+ * that keeps RAM but skips reloading the kernel fails there.
+ *
  * Parameter (reset): fw_status=V writes V to microvm's firmware status port
  * (0x50C) at the start of every boot. The firmware's OK status disarmed the
  * port before the guest started, so the VM must carry on (on QEMU nothing
@@ -23,6 +28,15 @@
 #define RESET_WAIT_MS 3000
 #define I8042_COMMAND 0x64
 #define I8042_PULSE_RESET 0xFE /* pulse output line 0: CPU reset */
+
+#define RESET_CANARY 0x434e52594d564d54ull /* "TMVMYRNC" */
+
+/* Never written except by reset_via: volatile keeps the compiler from
+ * folding their values into the checks. The .rodata one is writable only
+ * because the test guest maps its whole image read-write. */
+static volatile uint64_t canary_data = RESET_CANARY;
+static const volatile uint64_t canary_rodata
+	__attribute__((section(".rodata.reset_canary"))) = ~RESET_CANARY;
 
 struct reset_marker {
 	uint64_t magic;
@@ -70,6 +84,9 @@ int reset_marker_found(const struct boot_info *bi, const char *name)
 	printf("reset: marker found at 0x%llx after %lu boot(s); cleared\n", RESET_MARKER_ADDR, boots);
 	CHECK(mtag == tag, "the marker was left by %s", name);
 	CHECK(boots == 1, "exactly one reset happened before this boot (%lu)", boots);
+	CHECK(canary_data == RESET_CANARY && canary_rodata == ~RESET_CANARY,
+	      "the image was reloaded by the reset (canaries .data 0x%lx, .rodata 0x%lx)",
+	      canary_data, canary_rodata);
 	return 1;
 }
 
@@ -83,6 +100,8 @@ void reset_via(const struct boot_info *bi, const char *name, const char *how,
 	m->tag = tag;
 	m->boots = 1;
 	m->check = ~(RESET_MAGIC ^ tag ^ 1);
+	canary_data = 0;
+	*(volatile uint64_t *)(uintptr_t)&canary_rodata = 0;
 	printf("reset: first boot; marker written at 0x%llx; resetting via %s\n", RESET_MARKER_ADDR,
 	       how);
 	trigger(arg);
