@@ -2,7 +2,8 @@
 /*
  * The boot CPU's TSS (rsp0 for exceptions at CPL3) and the IDT: every
  * vector reports and fails, except the #UD at user_exit_ud2 that ends a
- * user_call (see traps.S for why it is an exception).
+ * user_call (see traps.S for why it is an exception) and the interrupt
+ * vectors a scenario claims with cpu_set_irq_handler.
  */
 #include "guest-images/testguest/cpu.h"
 
@@ -51,6 +52,7 @@ extern char rsp0_stack_top[];
 
 static struct tss64 tss;
 static struct idt_gate idt[256] __attribute__((aligned(16)));
+static void (*volatile irq_handlers[256])(void);
 
 static const char *const exception_names[32] = {
 	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
@@ -109,6 +111,13 @@ void cpu_init_ap(void)
 	load_idt();
 }
 
+void cpu_set_irq_handler(unsigned vector, void (*fn)(void))
+{
+	if (vector < 32 || vector >= ARRAY_SIZE(irq_handlers))
+		fail(GUEST_EXIT_USAGE, "vector %u cannot take an interrupt handler", vector);
+	irq_handlers[vector] = fn;
+}
+
 void cpu_load_empty_idt(void)
 {
 	struct table_ptr p = { 0, 0 };
@@ -124,6 +133,10 @@ void trap_handler(struct trap_frame *f)
 
 	if (f->vector == VEC_UD && f->rip == (uintptr_t)user_exit_ud2 && (f->cs & 3) == 3)
 		user_resume(f->rdi);
+	if (f->vector < ARRAY_SIZE(irq_handlers) && irq_handlers[f->vector]) {
+		irq_handlers[f->vector]();
+		return; /* traps.S resumes the interrupted code */
+	}
 	__asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
 	if (f->vector < ARRAY_SIZE(exception_names) && exception_names[f->vector])
 		name = exception_names[f->vector];

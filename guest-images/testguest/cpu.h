@@ -28,6 +28,10 @@ void cpu_init_ap(void);
  * port IO or print: it would fault, and faults are fatal. */
 uint64_t user_call(uint64_t (*fn)(uint64_t), uint64_t arg);
 
+/* Vector (32..255) runs fn, with IF=0, and returns to the interrupted code;
+ * fn sends the LAPIC EOI. Any other vector still reports and fails. */
+void cpu_set_irq_handler(unsigned vector, void (*fn)(void));
+
 /* Load an empty IDT: the next exception becomes a triple fault. */
 void cpu_load_empty_idt(void);
 
@@ -81,7 +85,9 @@ void delay_us(uint64_t us);
 #define APIC_BASE_X2APIC (1u << 10)
 #define APIC_BASE_ENABLE (1u << 11)
 #define LAPIC_ID 0x020
+#define LAPIC_EOI 0x0B0
 #define LAPIC_SVR 0x0F0
+#define LAPIC_LVT_LINT0 0x350
 #define LAPIC_ICR_LO 0x300
 #define LAPIC_ICR_HI 0x310
 

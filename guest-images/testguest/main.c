@@ -34,6 +34,7 @@ static const struct scenario scenarios[] = {
 	{ "vmcoreinfo-fwcfg-reset", scn_vmcoreinfo_fwcfg_reset,
 	  "publish through etc/vmcoreinfo, reset, panic without publishing again (vmci=republish: with)" },
 	{ "flood", scn_flood, "print lines on COM1 forever (never ends by itself)" },
+	{ "serial", scn_serial, "receive a console line and echo it, driven by UART interrupts through the IOAPIC" },
 	{ "no-debug-exit", scn_no_debug_exit,
 	  "write 0x501, go on, reset through the i8042 (run without --debug-exit, with --no-reboot)" },
 };

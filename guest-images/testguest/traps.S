@@ -5,7 +5,8 @@
  * Every vector gets a 16-byte stub at trap_stubs + 16 * vector that pushes
  * a uniform frame (a zero error code where the CPU pushes none; SDM Vol. 3A
  * §6.13 lists the vectors with one) and calls trap_handler, which reports
- * and fails the test.
+ * and fails the test, or, for a vector a scenario handles
+ * (cpu_set_irq_handler), returns here to resume the interrupted code.
  *
  * User code comes back with an exception: UD2 at user_exit_ud2, which
  * trap_handler recognises and turns into user_resume. On this host's PVM
@@ -53,7 +54,23 @@ trap_common:
 	push	%r15
 	mov	%rsp, %rdi
 	call	trap_handler
-	ud2
+	pop	%r15
+	pop	%r14
+	pop	%r13
+	pop	%r12
+	pop	%r11
+	pop	%r10
+	pop	%r9
+	pop	%r8
+	pop	%rbp
+	pop	%rdi
+	pop	%rsi
+	pop	%rdx
+	pop	%rcx
+	pop	%rbx
+	pop	%rax
+	add	$16, %rsp		/* vector and error code */
+	iretq
 
 /*
  * uint64_t user_call(uint64_t (*fn)(uint64_t), uint64_t arg)

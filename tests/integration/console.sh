@@ -84,3 +84,18 @@ test_sigterm_with_stdout_into_sleep() {
 	expect_status 16
 	expect_output 'received signal 15'
 }
+
+# Console input and output driven by the UART's interrupts (IRQ 4 through the
+# IOAPIC): the guest receives the piped line with RX interrupts and echoes it
+# one byte per THRE interrupt. Without the IRQ line the guest times out
+# (status 7: its first check).
+serial_irq() { # IMAGE
+	printf 'hello-irq\n' | "$MICROVM" run --debug-exit --cmdline "test=serial timeout=5000" "$1" \
+		>"$TMP/out" 2>&1
+	status=$?
+	expect_status 1
+	expect_output '^hello-irq$'
+	expect_output 'serial: [1-9][0-9]* interrupts: [1-9][0-9]* RX, [1-9][0-9]* THRE; line "hello-irq"'
+}
+test_serial_irq_elf() { serial_irq "$GUEST_ELF"; }
+test_serial_irq_bzimage() { serial_irq "$GUEST_BZ"; }
