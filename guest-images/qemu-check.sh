@@ -71,6 +71,10 @@ for img in elf bzimage; do
 	expect 13 $img memmap expect_mem=512M
 	# smp: only 1 of 2 APs can report: check 3, after the 10 s wait.
 	expect 7 $img -c 2 smp cpus=3
+	# COM1's IRQ 4 through the IOAPIC: a console line in, echoed out.
+	expect $PASS $img -i hello-irq serial
+	# No input: check 3 (no line) after timeout=.
+	expect 7 $img serial timeout=1000
 done
 if [ "$vmm" = qemu ]; then
 	# The bzImage's real-mode setup: BIOS e820, the 16-bit entry (SeaBIOS).

@@ -13,6 +13,7 @@
 #   -M NAME    QEMU machine: microvm (default) or pc
 #   -V VMM     qemu (default) or microvm
 #   -t SECS    give up after SECS seconds (default 60)
+#   -i LINE    LINE and a newline on the console input (else none)
 #   -q         print only the verdict line, not the guest's console
 #
 # The guest's command line is "test=SCENARIO", the KEY=VALUE words, then
@@ -30,14 +31,14 @@ set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
-image=elf mem=256M cpus=1 machine=microvm vmm=qemu secs=60 quiet=0
+image=elf mem=256M cpus=1 machine=microvm vmm=qemu secs=60 quiet=0 input=
 
 usage() {
 	awk 'NR > 3 && !/^#/ { exit } NR > 3 { sub(/^# ?/, ""); print }' "$0" >&2
 	exit 2
 }
 
-while getopts k:m:c:M:V:t:qh opt; do
+while getopts k:m:c:M:V:t:i:qh opt; do
 	case $opt in
 	k) image=$OPTARG ;;
 	m) mem=$OPTARG ;;
@@ -45,6 +46,7 @@ while getopts k:m:c:M:V:t:qh opt; do
 	M) machine=$OPTARG ;;
 	V) vmm=$OPTARG ;;
 	t) secs=$OPTARG ;;
+	i) input=$OPTARG ;;
 	q) quiet=1 ;;
 	*) usage ;;
 	esac
@@ -95,7 +97,11 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 # Serial output goes to stdout; QEMU's warnings (e.g. about CPUID features
 # this host lacks) are dropped.
-timeout "$secs" "$@" </dev/null >"$log" 2>&1
+if [ -n "$input" ]; then
+	printf '%s\n' "$input" | timeout "$secs" "$@" >"$log" 2>&1
+else
+	timeout "$secs" "$@" </dev/null >"$log" 2>&1
+fi
 status=$?
 [ "$quiet" = 1 ] || grep -v '^qemu-system-x86_64: warning:' "$log"
 
