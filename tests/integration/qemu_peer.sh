@@ -51,6 +51,12 @@ test_acpi_elf() { qemu_scenario 1 -k elf acpi; }
 test_acpi_4cpus_bzimage() { qemu_scenario 1 -k bzimage -c 4 acpi; }
 test_poweroff() { qemu_scenario 0 -k elf poweroff; expect_output 'poweroff: writing 0x34'; }
 test_acpi_reset() { qemu_scenario 1 -k bzimage acpi-reset; expect_output 'reset: marker found'; }
+# COM1's IRQ 4 reaches the guest through QEMU's IOAPIC as through microvm's.
+test_serial_irq() {
+	qemu_scenario 1 -k elf -i hello-irq serial
+	expect_output '^hello-irq$'
+	expect_output 'serial: [1-9][0-9]* interrupts: [1-9][0-9]* RX, [1-9][0-9]* THRE; line "hello-irq"'
+}
 
 # The whole scenario table, as a peer and through microvm (about 40-50 s each).
 test_qemu_check_qemu() {
