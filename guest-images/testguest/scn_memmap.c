@@ -20,6 +20,7 @@
 #include "vmm/layout.h"
 
 #define PROBE_WORDS 8
+#define MEMMAP_POINTS 3 /* start, middle, end of each RAM range */
 #define EXPECTED_MAX 8
 
 extern const char __image_start[], __image_end[];
@@ -114,24 +115,34 @@ static int probe(uint64_t addr)
 	return bad;
 }
 
-/* Probe the start, middle and end of a RAM range, away from our own image. */
-static void probe_range(const struct mem_range *m)
+/*
+ * Probe the start, middle and end of a RAM range; a point inside our own
+ * image moves to just past it (or before it). Points beyond the identity
+ * map are mapped first: a point left out would let a map promising RAM
+ * that is not there pass. Returns the number of points probed.
+ */
+static unsigned probe_range(const struct mem_range *m)
 {
 	const uint64_t len = PROBE_WORDS * 8;
 	uint64_t img_lo = (uintptr_t)__image_start, img_hi = (uintptr_t)__image_end;
-	uint64_t pts[3] = { m->addr, m->addr + m->size / 2, m->addr + m->size - len };
+	uint64_t pts[MEMMAP_POINTS] = { m->addr, m->addr + m->size / 2, m->addr + m->size - len };
 	unsigned done = 0, bad = 0;
 
 	if (m->size < len)
-		return;
-	for (unsigned i = 0; i < 3; i++) {
+		return 0;
+	for (unsigned i = 0; i < MEMMAP_POINTS; i++) {
 		uint64_t a = pts[i] & ~7ull;
 		if (a < m->addr)
 			a += 8;
 		if (a < img_hi && img_lo < a + len)
+			a = img_hi + len <= m->addr + m->size ? img_hi : img_lo - len;
+		if (a < m->addr || a + len > m->addr + m->size) {
+			printf("memmap: no room beside the image in 0x%lx-0x%lx\n", m->addr,
+			       m->addr + m->size - 1);
 			continue;
-		if (!paging_is_mapped(a, len)) {
-			printf("memmap: 0x%lx is beyond the identity map; not probed\n", a);
+		}
+		if (!paging_is_mapped(a, len) && paging_map(a, len)) {
+			printf("memmap: 0x%lx: out of page tables to map it; not probed\n", a);
 			continue;
 		}
 		bad += probe(a) != 0;
@@ -139,6 +150,7 @@ static void probe_range(const struct mem_range *m)
 	}
 	CHECK(!bad, "RAM 0x%lx-0x%lx holds patterns at %u of its start/middle/end points",
 	      m->addr, m->addr + m->size - 1, done);
+	return done;
 }
 
 static void check_exact(const struct boot_info *bi, uint64_t mem)
@@ -164,7 +176,7 @@ void scn_memmap(const struct boot_info *bi)
 	static struct mem_range sorted[BOOT_MEM_MAX];
 	char mode[16] = "";
 	int strict, bad;
-	unsigned nsorted;
+	unsigned nsorted, nram = 0, probed = 0;
 
 	cmdline_get(bi, "memmap", mode, sizeof(mode));
 	strict = !strcmp(mode, "strict") || !strcmp(mode, "exact");
@@ -214,7 +226,14 @@ void scn_memmap(const struct boot_info *bi)
 		fail(GUEST_EXIT_USAGE, "memmap=exact needs expect_mem=SIZE");
 	}
 
-	for (unsigned i = 0; i < bi->nr_mem; i++)
-		if (bi->mem[i].type == MEM_RAM)
-			probe_range(&bi->mem[i]);
+	for (unsigned i = 0; i < bi->nr_mem; i++) {
+		if (bi->mem[i].type != MEM_RAM || bi->mem[i].size < PROBE_WORDS * 8)
+			continue;
+		nram++;
+		probed += probe_range(&bi->mem[i]);
+	}
+	printf("memmap: probed %u of %u points (start, middle, end of %u RAM ranges)\n", probed,
+	       nram * MEMMAP_POINTS, nram);
+	CHECK(probed == nram * MEMMAP_POINTS, "every point was probed (%u of %u)", probed,
+	      nram * MEMMAP_POINTS);
 }

@@ -28,12 +28,16 @@ test_reset_bzimage() { scenario "$GUEST_BZ" reset; }
 test_reset_triple_elf() { scenario "$GUEST_ELF" reset-triple; }
 test_reset_triple_bzimage() { scenario "$GUEST_BZ" reset-triple; }
 
-# memmap=exact: the map is exactly microvm's layout (shared/DESIGN.md §3).
+# memmap=exact: the map is exactly microvm's layout (shared/DESIGN.md §3);
+# every point of every RAM range was probed: 3 per range, 2 ranges below
+# 4 GiB, a third above (at 64G it ends beyond what the guest maps at boot).
 memmap() { # FORMAT SIZE
-	local img=$GUEST_ELF
+	local img=$GUEST_ELF points=6
 	[ "$1" = bz ] && img=$GUEST_BZ
+	case $2 in *G) [ "${2%G}" -gt 3 ] && points=9 ;; esac
 	scenario "$img" memmap "expect_mem=$2 memmap=exact" -- --mem "$2"
 	expect_output "PASS: the map is exactly microvm's layout"
+	expect_output "^memmap: probed $points of $points points "
 }
 test_memmap_64M_elf() { memmap elf 64M; }
 test_memmap_64M_bzimage() { memmap bz 64M; }
@@ -43,6 +47,8 @@ test_memmap_3G_elf() { memmap elf 3G; }
 test_memmap_3G_bzimage() { memmap bz 3G; }
 test_memmap_5G_elf() { memmap elf 5G; }
 test_memmap_5G_bzimage() { memmap bz 5G; }
+test_memmap_64G_elf() { memmap elf 64G; }
+test_memmap_64G_bzimage() { memmap bz 64G; }
 
 # A guest that checks for a different size must fail: the check has teeth.
 test_memmap_detects_mismatch() {
