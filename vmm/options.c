@@ -332,6 +332,10 @@ int options_parse(enum options_cmd cmd, int argc, char **argv, struct vm_config 
 			run_only = true;
 			break;
 		case OPT_INITRD:
+			/* open("") would report only ": No such file or directory". */
+			if (!optarg[0])
+				return errf(err, -EINVAL, "%s: --initrd needs a file name, got an empty one",
+					    what);
 			cfg->initrd = optarg;
 			run_only = true;
 			break;
@@ -396,6 +400,9 @@ int options_parse(enum options_cmd cmd, int argc, char **argv, struct vm_config 
 	if (optind + 1 < argc)
 		return errf(err, -EINVAL, "%s: unexpected argument '%s' after '%s'", what, argv[optind + 1],
 			    argv[optind]);
+	if (!argv[optind][0])
+		return errf(err, -EINVAL, "%s: %s is an empty name; see microvm %s --help", what,
+			    cmd == CMD_RUN ? "KERNEL" : "DIR", what);
 	*positional = argv[optind];
 	return 0;
 }

@@ -175,6 +175,8 @@ test_bad_option_cpus_zero() { bad_option '--cpus 0' run --cpus 0 "$GUEST_ELF"; }
 test_bad_option_cpus_300() { bad_option '--cpus 300: expected a number from 1 to 254' run --cpus 300 "$GUEST_ELF"; }
 test_bad_option_unknown() { bad_option 'unknown option --frobnicate' run --frobnicate "$GUEST_ELF"; }
 test_bad_option_no_kernel() { bad_option 'missing KERNEL' run; }
+test_bad_option_empty_kernel() { bad_option 'KERNEL is an empty name' run ''; }
+test_bad_option_empty_initrd() { bad_option '--initrd needs a file name' run --initrd '' "$GUEST_ELF"; }
 test_bad_option_on_panic() { bad_option "unknown action 'explode'" run --on-panic dump,explode "$GUEST_ELF"; }
 test_bad_command() { bad_option "unknown command 'frob'" frob; }
 

@@ -228,3 +228,24 @@ Test(options, user_fwcfg_specs)
 	cr_assert_eq(parse_user_fwcfg(s7, &u, &err), -EINVAL);
 	cr_assert(strstr(err.msg, "cannot be replaced"), "%s", err.msg);
 }
+
+/* An empty file name used to reach open() and report ": No such file or directory". */
+Test(options, empty_file_names_are_refused)
+{
+	struct vm_config cfg;
+	struct errbuf err;
+	const char *pos;
+	const char *a1[] = { "run", "--initrd", "", "k", NULL };
+	const char *a2[] = { "run", "--initrd=", "k", NULL };
+	const char *a3[] = { "run", "", NULL };
+	const char *a4[] = { "tables", "", NULL };
+
+	cr_assert_eq(parse(CMD_RUN, &cfg, &pos, &err, 4, a1), -EINVAL);
+	cr_assert_str_eq(err.msg, "run: --initrd needs a file name, got an empty one");
+	cr_assert_eq(parse(CMD_RUN, &cfg, &pos, &err, 3, a2), -EINVAL);
+	cr_assert_str_eq(err.msg, "run: --initrd needs a file name, got an empty one");
+	cr_assert_eq(parse(CMD_RUN, &cfg, &pos, &err, 2, a3), -EINVAL);
+	cr_assert_str_eq(err.msg, "run: KERNEL is an empty name; see microvm run --help");
+	cr_assert_eq(parse(CMD_TABLES, &cfg, &pos, &err, 2, a4), -EINVAL);
+	cr_assert_str_eq(err.msg, "tables: DIR is an empty name; see microvm tables --help");
+}
