@@ -89,6 +89,17 @@ int pvh_parse(const uint8_t *buf, size_t size, struct pvh_info *info, struct err
 int pvh_load(const struct boot_files *f, const struct guest_mem *gm, const struct e820_map *map,
 	     struct boot_image *img, struct errbuf *err);
 
+/*
+ * Linux x86's COMMAND_LINE_SIZE (arch/x86/include/asm/setup.h), NUL
+ * included: what a Linux booted through PVH keeps. A bzImage says its limit
+ * (cmdline_size); PVH has no such field, so a longer line is only warned
+ * about (other PVH kernels, like the test guest, take more).
+ */
+#define PVH_LINUX_CMDLINE_SIZE 2048
+
+/* The command line's length if Linux would cut it (see above), else 0. */
+size_t pvh_cmdline_too_long_for_linux(const struct boot_files *f);
+
 /* ---- common (vmm/boot.c) ---- */
 
 /* Detect the format and load it; writes the boot structures too. */

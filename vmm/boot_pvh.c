@@ -318,6 +318,13 @@ static void si_fill(uint8_t *page, const struct e820_map *map, const struct boot
 	}
 }
 
+size_t pvh_cmdline_too_long_for_linux(const struct boot_files *f)
+{
+	size_t len = strlen(f->cmdline);
+
+	return len > PVH_LINUX_CMDLINE_SIZE - 1 ? len : 0;
+}
+
 int pvh_load(const struct boot_files *f, const struct guest_mem *gm, const struct e820_map *map,
 	     struct boot_image *img, struct errbuf *err)
 {

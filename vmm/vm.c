@@ -251,7 +251,15 @@ int vm_init(struct vm *vm, const struct vm_config *cfg, const struct boot_files 
 		return r;
 	machine_reset_devices(vm);
 	log_e820(&vm->e820);
-	return power_on(vm, err);
+	r = power_on(vm, err);
+	if (r)
+		return r;
+	/* Once, not at every reset's reload. */
+	if (vm->image.proto == BOOT_PVH && pvh_cmdline_too_long_for_linux(&vm->files))
+		log_warn("%s: the command line is %zu bytes; a Linux kernel booted through PVH keeps only the first %d",
+			 vm->files.kernel_name, pvh_cmdline_too_long_for_linux(&vm->files),
+			 PVH_LINUX_CMDLINE_SIZE - 1);
+	return 0;
 }
 
 int vm_write_tables(struct vm *vm, const struct vm_config *cfg, const char *dir, struct errbuf *err)

@@ -203,3 +203,15 @@ test_help() {
 	expect_status 0
 	expect_output 'inspect FILE'
 }
+
+# A PVH command line longer than Linux keeps (2047 bytes) boots with a
+# warning (the test guest takes 4095); one that fits, without.
+test_pvh_long_cmdline_warns() {
+	need_guests
+	local long
+	long=$(printf 'x%.0s' $(seq 2100))
+	scenario "$GUEST_ELF" hello "$long"
+	expect_output 'testguest.elf: the command line is 2111 bytes; a Linux kernel booted through PVH keeps only the first 2047$'
+	scenario "$GUEST_ELF" hello
+	expect_no_output 'keeps only the first'
+}

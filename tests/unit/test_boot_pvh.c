@@ -285,6 +285,22 @@ Test(pvh, refuses_long_cmdline)
 	free(k);
 }
 
+/* PVH accepts up to LAYOUT_CMDLINE_MAX, but a Linux keeps 2047 bytes: warned about. */
+Test(pvh, cmdline_too_long_for_linux)
+{
+	char line[PVH_LINUX_CMDLINE_SIZE + 1];
+	struct boot_files f = files_of(NULL, 0, line);
+
+	memset(line, 'z', sizeof(line));
+	line[PVH_LINUX_CMDLINE_SIZE - 1] = 0;
+	cr_assert_eq(pvh_cmdline_too_long_for_linux(&f), 0, "2047 bytes fit");
+	line[PVH_LINUX_CMDLINE_SIZE - 1] = 'z';
+	line[PVH_LINUX_CMDLINE_SIZE] = 0;
+	cr_assert_eq(pvh_cmdline_too_long_for_linux(&f), PVH_LINUX_CMDLINE_SIZE);
+	f.cmdline = "";
+	cr_assert_eq(pvh_cmdline_too_long_for_linux(&f), 0);
+}
+
 /* Random bytes in the ELF and program headers and the notes: never a crash. */
 Test(pvh, hostile_headers_fuzz)
 {
