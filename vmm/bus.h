@@ -33,7 +33,8 @@ int bus_register(struct bus *b, uint64_t base, uint64_t len, struct device *dev)
 /* The range that wholly contains [addr, addr + len), or NULL. */
 const struct bus_range *bus_find(const struct bus *b, uint64_t addr, unsigned len);
 
-/* Dispatch to the device, or all-ones / drop and count when nothing is there. */
+/* Dispatch to the device, or all-ones / drop and count when nothing is
+ * there or len is not 1..8 (counted as well, never passed to a device). */
 uint64_t bus_read(struct bus *b, uint64_t addr, unsigned len);
 void bus_write(struct bus *b, uint64_t addr, unsigned len, uint64_t val);
 

@@ -81,6 +81,26 @@ Test(bus, unhandled_reads_all_ones_and_counts)
 	bus_free(&b);
 }
 
+/* A size no device takes (an MMIO exit of 0 or more than 8 bytes) reaches
+ * none, even inside a range, and counts as unhandled: it used to be dropped
+ * before the bus, uncounted. */
+Test(bus, bad_sizes_count_as_unhandled)
+{
+	struct bus b;
+	struct device d = { .ops = &ops };
+
+	bus_init(&b, "mmio");
+	cr_assert_eq(bus_register(&b, 0xfec00000, 0x1000, &d), 0);
+	last_len = 0;
+	cr_assert_eq(bus_read(&b, 0xfec00000, 0), ~0ULL);
+	cr_assert_eq(bus_read(&b, 0xfec00000, 16), ~0ULL);
+	bus_write(&b, 0xfec00000, 0, 1);
+	bus_write(&b, 0xfec00000, 9, 1);
+	cr_assert_eq(b.unhandled, 4);
+	cr_assert_eq(last_len, 0, "no device saw the accesses");
+	bus_free(&b);
+}
+
 Test(bus, dispatch_passes_offset_from_base)
 {
 	struct bus b;
