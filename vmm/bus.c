@@ -70,8 +70,9 @@ const struct bus_range *bus_find(const struct bus *b, uint64_t addr, unsigned le
 	return r;
 }
 
-/* Devices take 1..8 bytes in a uint64_t; an exit with another size (KVM
- * never sends one, but kvm_run is guest-influenced memory) reaches none. */
+/* Devices take 1..8 bytes in a uint64_t. An exit of another size should
+ * not happen (KVM splits wider accesses); if one does, it reaches no
+ * device and is counted like an access to nothing, not lost silently. */
 static bool bus_len_ok(unsigned len)
 {
 	return len >= 1 && len <= 8;
