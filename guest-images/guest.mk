@@ -18,6 +18,10 @@ TG_OUT := $(B)/guest-images
 
 TG_SRCS := $(wildcard $(TG_SRC)/*.c $(TG_SRC)/*.S)
 TG_OBJS := $(patsubst $(TG_SRC)/%,$(TG_OUT)/obj/%.o,$(TG_SRCS))
+# Firmware code the guest runs as it is (the loader scenario): the same
+# sources, built with the guest's flags.
+TG_SHARED_SRCS := firmware/loader_exec.c
+TG_OBJS += $(patsubst %,$(TG_OUT)/obj/shared/%.o,$(TG_SHARED_SRCS))
 
 # Freestanding, no SSE (the emulated CPL0 of this host lacks it), no red
 # zone (interrupts use the same stack), no CET endbr64, no PIC: the image
@@ -37,6 +41,10 @@ $(TG_OUT)/obj/%.c.o: $(TG_SRC)/%.c
 	$(CC) $(TG_CFLAGS) -c $< -o $@
 
 $(TG_OUT)/obj/%.S.o: $(TG_SRC)/%.S
+	@mkdir -p $(dir $@)
+	$(CC) $(TG_CFLAGS) -c $< -o $@
+
+$(TG_OUT)/obj/shared/%.c.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(TG_CFLAGS) -c $< -o $@
 

@@ -24,6 +24,8 @@ static const struct scenario scenarios[] = {
 	{ "acpi", scn_acpi, "validate the ACPI tables: RSDP, XSDT, FADT, DSDT, MADT (cpus=N, acpi=strict)" },
 	{ "poweroff", scn_poweroff, "ACPI S5 through the FADT SLEEP_CONTROL_REG: the VM must end" },
 	{ "acpi-reset", scn_acpi_reset, "reset through the FADT RESET_REG, pass on the next boot" },
+	{ "loader", scn_loader,
+	  "run etc/table-loader with the firmware's executor in scratch RAM; compare with the real tables" },
 	{ "fwcfg", scn_fwcfg, "the fw_cfg ABI: ports, directory, etc/e820, loader, DMA errors (fwcfg=strict)" },
 	{ "vmcoreinfo", scn_vmcoreinfo,
 	  "publish a VMCOREINFO note (vmci=hostile-case), fill memory, panic via pvpanic (--vmcoreinfo)" },

@@ -32,6 +32,7 @@ void scn_vmcoreinfo_fwcfg_reset(const struct boot_info *bi);
 void scn_acpi(const struct boot_info *bi);
 void scn_poweroff(const struct boot_info *bi);
 void scn_acpi_reset(const struct boot_info *bi);
+void scn_loader(const struct boot_info *bi);
 void scn_cpuid(const struct boot_info *bi);
 void scn_flood(const struct boot_info *bi);
 void scn_no_debug_exit(const struct boot_info *bi);
