@@ -57,6 +57,8 @@ for img in elf bzimage; do
 	expect $PASS $img acpi
 	expect $PASS $img -c 4 acpi
 	expect $PASS $img fwcfg
+	# The platform's own loader script through microvm's executor.
+	expect $PASS $img loader
 	# NB_CPUS and RAM_SIZE against cpus= and expect_mem= (qemu-run passes both).
 	expect $PASS $img -c 2 -m 5G fwcfg
 	# fwcfg: NB_CPUS 1 against cpus=3 is check 9, RAM_SIZE 256M against

@@ -103,6 +103,47 @@ test_fwcfg_vmcoreinfo() {
 	expect_output 'WRITE_POINTER etc/vmcoreinfo-addr\+0 <- etc/vmcoreinfo\+40, 8 bytes'
 }
 
+# -- loader: the firmware's executor, inside the guest, on the platform's script --
+
+loader() { # elf|bz [MICROVM-ARGS...]
+	local img
+	img=$(image_of "$1")
+	shift
+	need_guests
+	run_guest "$img" loader -- "$@"
+	expect_status 1
+	expect_output 'PASS: loader: microvm.s executor runs all [0-9]+ commands'
+	expect_output 'PASS: loader: FADT.s DSDT DSDT "MICROVM " at 0x[0-9a-f]+: length [0-9]+ and checksum hold'
+	expect_output 'PASS: loader: DSDT: same bytes as the platform.s except 1 patched ones \(0 differ\)'
+	expect_output 'loader: the tables match the platform.s'
+}
+test_loader_elf() { loader elf; }
+test_loader_bzimage() { loader bz; }
+# With --vmcoreinfo: an SSDT with a 4-byte pointer to etc/vmcoreinfo, and a
+# WRITE_POINTER, run dry, whose value must match the firmware's.
+loader_vmcoreinfo() { # elf|bz
+	loader "$1" --vmcoreinfo
+	expect_output 'PASS: loader: SSDT: same bytes as the platform.s except [0-9]+ patched ones \(0 differ\)'
+	expect_output 'loader: +WRITE_POINTER dry run: key 0x[0-9a-f]+ \+ 0 <- 0x[0-9a-f]+ \(8 bytes\), not written'
+	expect_output 'PASS: loader: command [0-9]+ \(WRITE_POINTER\): the platform.s copy of etc/vmcoreinfo is where its other pointers say'
+}
+test_loader_vmcoreinfo_elf() { loader_vmcoreinfo elf; }
+test_loader_vmcoreinfo_bzimage() { loader_vmcoreinfo bz; }
+
+# The checks have teeth: without the MADT's ADD_CHECKSUM (both firmwares run
+# that script), the MADT the executor builds has a bad checksum, by name.
+test_loader_detects_bad_checksum() {
+	need_guests
+	run_microvm tables "$TMP/t"
+	expect_status 0
+	python3 "$ROOT/tests/integration/drop_checksum.py" "$TMP/t" APIC ||
+		fail "could not drop the MADT's ADD_CHECKSUM"
+	run_guest "$GUEST_ELF" loader -- --fw-cfg "name=etc/table-loader,file=$TMP/t/loader.bin"
+	expect_output 'PASS: loader: microvm.s executor runs all [0-9]+ commands'
+	expect_output 'FAIL: loader: root entry [0-9]+ APIC "MICROVM " at 0x[0-9a-f]+: length 80 and checksum hold'
+	[ "$status" != 1 ] && [ $((status & 1)) = 1 ] || fail "status $status"
+}
+
 # -- poweroff: ACPI S5 in hardware-reduced mode --
 
 poweroff() { # elf|bz

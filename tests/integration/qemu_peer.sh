@@ -49,6 +49,20 @@ test_fwcfg_machine_items() {
 }
 test_acpi_elf() { qemu_scenario 1 -k elf acpi; }
 test_acpi_4cpus_bzimage() { qemu_scenario 1 -k bzimage -c 4 acpi; }
+# QEMU's own loader script through microvm's executor (firmware/loader_exec.c
+# built into the guest): it lists the RSDP first, interleaves checksums and
+# pointers, and patches the FADT's 32-bit DSDT with a 4-byte ADD_POINTER;
+# the result must be the tables QEMU's firmware built.
+qemu_loader() { # elf|bzimage
+	qemu_scenario 1 -k "$1" loader
+	expect_output 'loader: +0 ALLOCATE etc/acpi/rsdp align 16 zone FSEG'
+	expect_output 'loader: +[0-9]+ ADD_POINTER etc/acpi/tables\+0x[0-9a-f]+ \(4 bytes\) \+= etc/acpi/tables'
+	expect_output 'PASS: loader: microvm.s executor runs all [0-9]+ commands'
+	expect_output 'PASS: loader: DSDT: same bytes as the platform.s except [0-9]+ patched ones \(0 differ\)'
+	expect_output 'loader: the tables match the platform.s'
+}
+test_loader_elf() { qemu_loader elf; }
+test_loader_bzimage() { qemu_loader bzimage; }
 test_poweroff() { qemu_scenario 0 -k elf poweroff; expect_output 'poweroff: writing 0x34'; }
 test_acpi_reset() { qemu_scenario 1 -k bzimage acpi-reset; expect_output 'reset: marker found'; }
 # COM1's IRQ 4 reaches the guest through QEMU's IOAPIC as through microvm's.
