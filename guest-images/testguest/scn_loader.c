@@ -33,17 +33,17 @@
  * RAM of qemu-run.sh and microvm): the zones, the script, and a byte mask
  * that mirrors the zones MASK_DELTA higher (1: pointer field, 2: checksum).
  */
-#define SCRATCH_START (48 * MiB)
-#define SCRATCH_END (64 * MiB)
+#define SCRATCH_START	(48 * MiB)
+#define SCRATCH_END	(64 * MiB)
 #define ZONE_HIGH_START (48 * MiB)
-#define ZONE_HIGH_END (52 * MiB)
+#define ZONE_HIGH_END	(52 * MiB)
 #define ZONE_FSEG_START (52 * MiB)
-#define ZONE_FSEG_END (ZONE_FSEG_START + 128 * KiB) /* as large as 0xE0000-0xFFFFF */
-#define BLOB_ADDR (54 * MiB)
-#define BLOB_MAX (512 * LOADER_ENTRY_SIZE)
-#define MASK_DELTA (8 * MiB)
-#define MASK_POINTER 1
-#define MASK_CHECKSUM 2
+#define ZONE_FSEG_END	(ZONE_FSEG_START + 128 * KiB) /* as large as 0xE0000-0xFFFFF */
+#define BLOB_ADDR	(54 * MiB)
+#define BLOB_MAX	(512 * LOADER_ENTRY_SIZE)
+#define MASK_DELTA	(8 * MiB)
+#define MASK_POINTER	1
+#define MASK_CHECKSUM	2
 
 #define MAX_WRITES 8
 #define MAX_TABLES 32
@@ -77,6 +77,14 @@ struct ctx {
 	uint32_t dir_len;
 	unsigned nr_writes, nr_skipped;
 	struct wptr writes[MAX_WRITES];
+	/*
+	 * Where the platform's firmware put each file, relative to our copy
+	 * (real address - ours), learnt from the tables matched by signature
+	 * and from the pointers in them; every later sighting must agree.
+	 */
+	const struct loader *l;
+	int64_t delta[LOADER_MAX_ALLOCS];
+	uint8_t delta_known[LOADER_MAX_ALLOCS];
 };
 
 static uint8_t dir_buf[FWCFG_DIR_MAX] __attribute__((section(".noinit")));
@@ -113,15 +121,18 @@ static int op_write(void *opaque, uint16_t key, uint32_t offset, const void *src
 	struct ctx *c = opaque;
 	struct wptr *w;
 
-	if (c->nr_writes == MAX_WRITES || len > 8)
+	if (c->nr_writes == MAX_WRITES || len > 8) {
+		printf("loader:    WRITE_POINTER: more than %u, or wider than 8 bytes\n",
+		       MAX_WRITES);
 		return -1;
+	}
 	w = &c->writes[c->nr_writes++];
 	w->key = key;
 	w->offset = offset;
 	w->len = len;
 	w->value = le_n(src, len);
-	printf("loader:    WRITE_POINTER dry run: key 0x%x + %u <- 0x%lx (%u bytes), not written\n", key,
-	       offset, w->value, len);
+	printf("loader:    WRITE_POINTER dry run: key 0x%x + %u <- 0x%lx (%u bytes), not written\n",
+	       key, offset, w->value, len);
 	return 0;
 }
 
@@ -139,15 +150,16 @@ static void op_skipped(void *opaque, unsigned index, uint32_t command)
 	struct ctx *c = opaque;
 
 	c->nr_skipped++;
-	printf("loader:    command %u: unknown code 0x%x skipped (as SeaBIOS does)\n", index, command);
+	printf("loader:    command %u: unknown code 0x%x skipped (as SeaBIOS does)\n", index,
+	       command);
 }
 
 static const struct loader_ops ops = {
-	.find = op_find,
-	.load = op_load,
-	.write = op_write,
-	.mem = op_mem,
-	.skipped = op_skipped,
+    .find = op_find,
+    .load = op_load,
+    .write = op_write,
+    .mem = op_mem,
+    .skipped = op_skipped,
 };
 
 /* ---- the script, listed ---- */
@@ -166,7 +178,7 @@ static const char *name_of(const uint8_t *field)
 
 static void list_script(const uint8_t *blob, uint32_t n)
 {
-	unsigned count[5] = { 0 }, ptr_size[9] = { 0 };
+	unsigned count[5] = {0}, ptr_size[9] = {0};
 
 	for (uint32_t i = 0; i < n; i++) {
 		const uint8_t *e = blob + i * LOADER_ENTRY_SIZE;
@@ -175,15 +187,16 @@ static void list_script(const uint8_t *blob, uint32_t n)
 		count[cmd <= 4 ? cmd : 0]++;
 		switch (cmd) {
 		case LOADER_CMD_ALLOCATE:
-			printf("loader: %2u ALLOCATE %s align %u zone %s\n", i, name_of(e + LOADER_ALLOC_FILE),
-			       get_le32(e + LOADER_ALLOC_ALIGN), zone_name(e[LOADER_ALLOC_ZONE]));
+			printf("loader: %2u ALLOCATE %s align %u zone %s\n", i,
+			       name_of(e + LOADER_ALLOC_FILE), get_le32(e + LOADER_ALLOC_ALIGN),
+			       zone_name(e[LOADER_ALLOC_ZONE]));
 			break;
 		case LOADER_CMD_ADD_POINTER:
 			if (e[LOADER_PTR_SIZE] <= 8)
 				ptr_size[e[LOADER_PTR_SIZE]]++;
 			printf("loader: %2u ADD_POINTER %s+0x%x (%u bytes) += %s\n", i,
-			       name_of(e + LOADER_PTR_DEST), get_le32(e + LOADER_PTR_OFFSET), e[LOADER_PTR_SIZE],
-			       name_of(e + LOADER_PTR_SRC));
+			       name_of(e + LOADER_PTR_DEST), get_le32(e + LOADER_PTR_OFFSET),
+			       e[LOADER_PTR_SIZE], name_of(e + LOADER_PTR_SRC));
 			break;
 		case LOADER_CMD_ADD_CHECKSUM:
 			printf("loader: %2u ADD_CHECKSUM %s+0x%x over [0x%x, +0x%x)\n", i,
@@ -220,47 +233,41 @@ static void mark_patched(const struct loader *l, const uint8_t *blob, uint32_t n
 		/* The run succeeded, so every field below is in range. */
 		if (cmd == LOADER_CMD_ADD_POINTER) {
 			a = loader_find_alloc(l, (const char *)e + LOADER_PTR_DEST);
-			memset(phys(a->addr + get_le32(e + LOADER_PTR_OFFSET) + MASK_DELTA), MASK_POINTER,
-			       e[LOADER_PTR_SIZE]);
+			memset(phys(a->addr + get_le32(e + LOADER_PTR_OFFSET) + MASK_DELTA),
+			       MASK_POINTER, e[LOADER_PTR_SIZE]);
 		} else if (cmd == LOADER_CMD_ADD_CHECKSUM) {
 			a = loader_find_alloc(l, (const char *)e + LOADER_CKSUM_FILE);
-			phys(a->addr + get_le32(e + LOADER_CKSUM_OFFSET) + MASK_DELTA)[0] = MASK_CHECKSUM;
+			phys(a->addr + get_le32(e + LOADER_CKSUM_OFFSET) + MASK_DELTA)[0] =
+			    MASK_CHECKSUM;
 		}
 	}
 }
 
 /* ---- the result ---- */
 
-/*
- * Where the platform's firmware put each file, relative to our copy: real
- * address - ours, learnt from the tables matched by signature and from the
- * pointers in them; every later sighting must agree.
- */
-static int64_t delta[LOADER_MAX_ALLOCS];
-static uint8_t delta_known[LOADER_MAX_ALLOCS];
-static const struct loader *the_loader;
-
 /* Index of the allocation holding our address, or -1. */
-static int alloc_at(uint64_t addr)
+static int alloc_at(const struct loader *l, uint64_t addr)
 {
-	for (unsigned i = 0; i < the_loader->nr_alloc; i++)
-		if (addr >= the_loader->alloc[i].addr &&
-		    addr - the_loader->alloc[i].addr < the_loader->alloc[i].size)
+	for (unsigned i = 0; i < l->nr_alloc; i++)
+		if (addr >= l->alloc[i].addr && addr - l->alloc[i].addr < l->alloc[i].size)
 			return (int)i;
 	return -1;
 }
 
-static void note_delta(int a, int64_t d, const char *what)
+static void note_delta(struct ctx *c, int a, int64_t d, const char *what)
 {
-	if (delta_known[a]) {
-		CHECK(delta[a] == d, "loader: %s: the platform's copy of %s is where its other pointers say",
-		      what, the_loader->alloc[a].name);
+	const struct loader_alloc *f = &c->l->alloc[a];
+
+	if (c->delta_known[a]) {
+		CHECK(c->delta[a] == d,
+		      "loader: %s: the platform's copy of %s is where its other pointers say", what,
+		      f->name);
 		return;
 	}
-	delta[a] = d;
-	delta_known[a] = 1;
-	printf("loader: %s puts the platform's %s at 0x%lx\n", what, the_loader->alloc[a].name,
-	       (uint64_t)(the_loader->alloc[a].addr + d));
+	c->delta[a] = d;
+	c->delta_known[a] = 1;
+	printf("loader: %s puts the platform's %s at 0x%lx\n", what, f->name,
+	       (uint64_t)(f->addr + d));
 }
 
 static int in_zone(uint64_t addr, uint64_t len, uint64_t start, uint64_t end)
@@ -296,8 +303,9 @@ static uint64_t real_table(uint64_t real_rsdp, const uint8_t *t)
 
 		if (!fadt)
 			return 0;
-		r = get_le32(f + 4) >= FADT_X_DSDT + 8 && get_le64(f + FADT_X_DSDT) ? get_le64(f + FADT_X_DSDT)
-										     : get_le32(f + FADT_DSDT);
+		r = get_le32(f + 4) >= FADT_X_DSDT + 8 && get_le64(f + FADT_X_DSDT)
+			? get_le64(f + FADT_X_DSDT)
+			: get_le32(f + FADT_DSDT);
 		return acpi_table_valid(r) ? r : 0;
 	}
 	for (unsigned i = 0; (r = acpi_root_entry(real_rsdp, i)); i++)
@@ -324,10 +332,11 @@ static uint32_t differences(uint64_t ours, uint64_t theirs, uint32_t len, uint32
 }
 
 /* One table of ours: in the HIGH zone, valid, and the platform's table but for patched bytes. */
-static void check_table(uint64_t t, uint64_t real_rsdp, const char *how)
+static void check_table(struct ctx *c, uint64_t t, uint64_t real_rsdp, const char *how)
 {
 	uint32_t len, masked, diff;
 	uint64_t r;
+	int a;
 	char sig[5], oem[9];
 
 	CHECK(in_zone(t, ACPI_HDR_LEN, ZONE_HIGH_START, ZONE_HIGH_END),
@@ -337,18 +346,25 @@ static void check_table(uint64_t t, uint64_t real_rsdp, const char *how)
 	sig_text(oem, phys(t) + ACPI_HDR_OEM_TABLE_ID, 8);
 	CHECK(in_zone(t, len, ZONE_HIGH_START, ZONE_HIGH_END) && acpi_table_valid(t),
 	      "loader: %s %s \"%s\" at 0x%lx: length %u and checksum hold", how, sig, oem, t, len);
+	a = alloc_at(c->l, t);
+	CHECK(a >= 0 && len <= c->l->alloc[a].addr + c->l->alloc[a].size - t,
+	      "loader: %s lies inside one allocation (%s)", sig,
+	      a >= 0 ? c->l->alloc[a].name : "none");
 	r = real_table(real_rsdp, phys(t));
-	CHECK(r && r != t, "loader: the platform's firmware placed a %s \"%s\" too (at 0x%lx)", sig, oem, r);
-	note_delta(alloc_at(t), (int64_t)(r - t), sig);
-	CHECK(get_le32(phys(r) + 4) == len, "loader: %s: same length as the platform's (%u, %u)", sig, len,
-	      get_le32(phys(r) + 4));
+	CHECK(r && r != t, "loader: the platform's firmware placed a %s \"%s\" too (at 0x%lx)", sig,
+	      oem, r);
+	note_delta(c, a, (int64_t)(r - t), sig);
+	CHECK(get_le32(phys(r) + 4) == len, "loader: %s: same length as the platform's (%u, %u)",
+	      sig, len, get_le32(phys(r) + 4));
 	diff = differences(t, r, len, &masked);
-	CHECK(diff == 0, "loader: %s: same bytes as the platform's except %u patched ones (%u differ)", sig,
+	CHECK(diff == 0,
+	      "loader: %s: same bytes as the platform's except %u patched ones (%u differ)", sig,
 	      masked, diff);
 }
 
-static void check_result(const struct boot_info *bi, const struct loader *l)
+static void check_result(const struct boot_info *bi, struct ctx *c)
 {
+	const struct loader *l = c->l;
 	uint64_t rsdp = loader_find_rsdp(l), real_rsdp = acpi_find_rsdp(bi), root, fadt, dsdt, t, r;
 	const uint8_t *p;
 	uint32_t masked, rlen, diff;
@@ -361,15 +377,16 @@ static void check_result(const struct boot_info *bi, const struct loader *l)
 	CHECK(!memcmp(p, "RSD PTR ", 8) && acpi_rsdp_valid(rsdp),
 	      "loader: RSDP revision %u: signature, 20-byte checksum%s hold", p[RSDP_REVISION],
 	      p[RSDP_REVISION] >= 2 ? " and extended checksum" : "");
-	CHECK(real_rsdp && real_rsdp != rsdp, "loader: the platform's firmware placed its RSDP at 0x%lx",
-	      real_rsdp);
+	CHECK(real_rsdp && real_rsdp != rsdp,
+	      "loader: the platform's firmware placed its RSDP at 0x%lx", real_rsdp);
 	rlen = p[RSDP_REVISION] >= 2 ? get_le32(p + RSDP_LENGTH) : 20;
 	CHECK(phys(real_rsdp)[RSDP_REVISION] == p[RSDP_REVISION] &&
-	      (p[RSDP_REVISION] < 2 || get_le32(phys(real_rsdp) + RSDP_LENGTH) == rlen),
+		  (p[RSDP_REVISION] < 2 || get_le32(phys(real_rsdp) + RSDP_LENGTH) == rlen),
 	      "loader: RSDP: same revision and length as the platform's");
-	note_delta(alloc_at(rsdp), (int64_t)(real_rsdp - rsdp), "the RSDP");
+	note_delta(c, alloc_at(l, rsdp), (int64_t)(real_rsdp - rsdp), "the RSDP");
 	diff = differences(rsdp, real_rsdp, rlen, &masked);
-	CHECK(diff == 0, "loader: RSDP: same bytes as the platform's except %u patched ones (%u differ)",
+	CHECK(diff == 0,
+	      "loader: RSDP: same bytes as the platform's except %u patched ones (%u differ)",
 	      masked, diff);
 
 	if (p[RSDP_REVISION] >= 2 && get_le64(p + RSDP_XSDT)) {
@@ -379,7 +396,7 @@ static void check_result(const struct boot_info *bi, const struct loader *l)
 		root = get_le32(p + RSDP_RSDT);
 		width = 4;
 	}
-	check_table(root, real_rsdp, width == 8 ? "XSDT" : "RSDT");
+	check_table(c, root, real_rsdp, width == 8 ? "XSDT" : "RSDT");
 	n = (get_le32(phys(root) + 4) - ACPI_HDR_LEN) / width;
 	CHECK(n >= 1 && n <= MAX_TABLES, "loader: the root table lists %u tables", n);
 	for (unsigned i = 0; i < n; i++) {
@@ -388,7 +405,7 @@ static void check_result(const struct boot_info *bi, const struct loader *l)
 
 		t = width == 8 ? get_le64(e) : get_le32(e);
 		snprintf(how, sizeof(how), "root entry %u", i);
-		check_table(t, real_rsdp, how);
+		check_table(c, t, real_rsdp, how);
 		if (!memcmp(phys(t), "FACP", 4))
 			found_fadt++;
 	}
@@ -398,10 +415,11 @@ static void check_result(const struct boot_info *bi, const struct loader *l)
 	dsdt = get_le32(p + 4) >= FADT_X_DSDT + 8 ? get_le64(p + FADT_X_DSDT) : 0;
 	t = get_le32(p + FADT_DSDT);
 	CHECK(dsdt || t, "loader: the FADT names a DSDT (X_DSDT 0x%lx, DSDT 0x%lx)", dsdt, t);
-	CHECK(!dsdt || !t || dsdt == t, "loader: the FADT's X_DSDT and DSDT agree when both are set");
+	CHECK(!dsdt || !t || dsdt == t,
+	      "loader: the FADT's X_DSDT and DSDT agree when both are set");
 	dsdt = dsdt ? dsdt : t;
 	CHECK(!memcmp(phys(dsdt), "DSDT", 4), "loader: the FADT's DSDT pointer leads to a DSDT");
-	check_table(dsdt, real_rsdp, "FADT's DSDT");
+	check_table(c, dsdt, real_rsdp, "FADT's DSDT");
 	r = real_table(real_rsdp, phys(dsdt));
 	printf("loader: the tables match the platform's (RSDP 0x%lx, DSDT 0x%lx)\n", real_rsdp, r);
 }
@@ -411,8 +429,10 @@ static void check_result(const struct boot_info *bi, const struct loader *l)
  * of the same file as ours: its value less ours is where the platform put
  * the source file, the same for every pointer to that file.
  */
-static void check_pointers(const struct loader *l, const uint8_t *blob, uint32_t n)
+static void check_pointers(struct ctx *c, const uint8_t *blob, uint32_t n)
 {
+	const struct loader *l = c->l;
+
 	for (uint32_t i = 0; i < n; i++) {
 		const uint8_t *e = blob + i * LOADER_ENTRY_SIZE;
 		const struct loader_alloc *d, *s;
@@ -428,24 +448,26 @@ static void check_pointers(const struct loader *l, const uint8_t *blob, uint32_t
 		s = loader_find_alloc(l, (const char *)e + LOADER_PTR_SRC);
 		di = (int)(d - l->alloc);
 		si = (int)(s - l->alloc);
-		CHECK(delta_known[di], "loader: command %u: the platform's %s was found through the tables", i,
+		CHECK(c->delta_known[di],
+		      "loader: command %u: the platform's %s was found through the tables", i,
 		      d->name);
 		ours = le_n(phys(d->addr + off), size);
-		theirs = le_n(phys(d->addr + delta[di] + off), size);
+		theirs = le_n(phys(d->addr + c->delta[di] + off), size);
 		snprintf(what, sizeof(what), "command %u's pointer", i);
-		note_delta(si, (int64_t)(theirs - ours), what);
+		note_delta(c, si, (int64_t)(theirs - ours), what);
 	}
 }
 
 /* What the dry-run WRITE_POINTERs would have written: the platform's firmware wrote its own. */
-static void check_writes(const struct ctx *c, const struct loader *l, const uint8_t *blob, uint32_t n)
+static void check_writes(struct ctx *c, const uint8_t *blob)
 {
+	const struct loader *l = c->l;
 	uint32_t cmd = 0;
 
 	for (unsigned i = 0; i < c->nr_writes; i++) {
 		const struct wptr *w = &c->writes[i];
 		const struct loader_alloc *s;
-		uint8_t buf[8] = { 0 };
+		uint8_t buf[8] = {0};
 		uint64_t theirs;
 		char what[40];
 		uint32_t ctl;
@@ -453,43 +475,48 @@ static void check_writes(const struct ctx *c, const struct loader *l, const uint
 		/* The i-th write came from the i-th WRITE_POINTER: they run in order. */
 		while (get_le32(blob + cmd * LOADER_ENTRY_SIZE) != LOADER_CMD_WRITE_POINTER)
 			cmd++;
-		s = loader_find_alloc(l, (const char *)blob + cmd * LOADER_ENTRY_SIZE + LOADER_WPTR_SRC);
+		s = loader_find_alloc(l, (const char *)blob + cmd * LOADER_ENTRY_SIZE +
+					     LOADER_WPTR_SRC);
 		snprintf(what, sizeof(what), "command %u (WRITE_POINTER)", cmd);
 		cmd++;
 
-		ctl = fwcfg_dma(FWCFG_DMA_KEY(w->key) | FWCFG_DMA_SELECT | FWCFG_DMA_SKIP, w->offset, 0);
+		ctl = fwcfg_dma(FWCFG_DMA_KEY(w->key) | FWCFG_DMA_SELECT | FWCFG_DMA_SKIP,
+				w->offset, 0);
 		if (!ctl)
 			ctl = fwcfg_dma(FWCFG_DMA_READ, w->len, (uintptr_t)buf);
-		CHECK(ctl == 0, "loader: WRITE_POINTER target key 0x%x + %u reads back (control 0x%x)", w->key,
-		      w->offset, ctl);
+		CHECK(ctl == 0,
+		      "loader: WRITE_POINTER target key 0x%x + %u reads back (control 0x%x)",
+		      w->key, w->offset, ctl);
 		theirs = le_n(buf, w->len);
-		printf("loader: key 0x%x + %u holds 0x%lx from the platform's firmware; ours would be 0x%lx\n",
+		printf("loader: key 0x%x + %u holds 0x%lx from the platform's firmware; ours would "
+		       "be 0x%lx\n",
 		       w->key, w->offset, theirs, w->value);
 		CHECK(theirs != 0, "loader: the platform's firmware wrote that pointer");
 		CHECK(s && w->value >= s->addr && w->value - s->addr < s->size,
 		      "loader: ours points into our copy of %s", s ? s->name : "?");
-		note_delta((int)(s - l->alloc), (int64_t)(theirs - w->value), what);
+		note_delta(c, (int)(s - l->alloc), (int64_t)(theirs - w->value), what);
 	}
 }
 
 void scn_loader(const struct boot_info *bi)
 {
 	static struct loader l __attribute__((section(".noinit")));
-	struct ctx c = { .dir = dir_buf };
+	struct ctx c = {.dir = dir_buf};
 	struct fwcfg_file f;
 	uint32_t n;
 	int rc;
 
 	CHECK(ram_covers(bi, SCRATCH_START, SCRATCH_END - SCRATCH_START),
-	      "loader: scratch RAM [0x%lx, 0x%lx) is RAM in the memory map", (uint64_t)SCRATCH_START,
-	      (uint64_t)SCRATCH_END);
+	      "loader: scratch RAM [0x%lx, 0x%lx) is RAM in the memory map",
+	      (uint64_t)SCRATCH_START, (uint64_t)SCRATCH_END);
 	c.dir_len = fwcfg_read_dir(dir_buf);
 	CHECK(c.dir_len != 0, "loader: the fw_cfg file directory reads (%u bytes)", c.dir_len);
 	CHECK(fwcfg_find_file(TABLE_LOADER, &f), "loader: fw_cfg has " TABLE_LOADER);
 	CHECK(f.size && f.size % LOADER_ENTRY_SIZE == 0 && f.size <= BLOB_MAX,
 	      "loader: " TABLE_LOADER " is %u bytes, whole 128-byte commands, at most %u", f.size,
 	      BLOB_MAX);
-	CHECK(fwcfg_dma_read(f.key, phys(BLOB_ADDR), f.size) == 0, "loader: " TABLE_LOADER " reads by DMA");
+	CHECK(fwcfg_dma_read(f.key, phys(BLOB_ADDR), f.size) == 0,
+	      "loader: " TABLE_LOADER " reads by DMA");
 	n = f.size / LOADER_ENTRY_SIZE;
 	list_script(phys(BLOB_ADDR), n);
 
@@ -497,17 +524,17 @@ void scn_loader(const struct boot_info *bi)
 	rc = loader_run(&l, phys(BLOB_ADDR), f.size);
 	if (rc)
 		printf("loader: stopped at command %u (%s): %s%s%s\n", l.err_index,
-		       loader_command_name(l.err_command), loader_strerror(l.err), l.err_name ? ", file " : "",
-		       l.err_name ? l.err_name : "");
+		       loader_command_name(l.err_command), loader_strerror(l.err),
+		       l.err_name ? ", file " : "", l.err_name ? l.err_name : "");
 	CHECK(rc == 0, "loader: microvm's executor runs all %u commands", n);
 	for (unsigned i = 0; i < l.nr_alloc; i++)
-		printf("loader: %s: %u bytes at 0x%lx (zone %s)\n", l.alloc[i].name, l.alloc[i].size,
-		       l.alloc[i].addr, zone_name(l.alloc[i].zone));
-	the_loader = &l;
+		printf("loader: %s: %u bytes at 0x%lx (zone %s)\n", l.alloc[i].name,
+		       l.alloc[i].size, l.alloc[i].addr, zone_name(l.alloc[i].zone));
+	c.l = &l;
 	mark_patched(&l, phys(BLOB_ADDR), n);
-	check_result(bi, &l);
-	check_pointers(&l, phys(BLOB_ADDR), n);
-	check_writes(&c, &l, phys(BLOB_ADDR), n);
+	check_result(bi, &c);
+	check_pointers(&c, phys(BLOB_ADDR), n);
+	check_writes(&c, phys(BLOB_ADDR));
 	printf("loader: %u WRITE_POINTER dry runs, %u unknown commands skipped\n", c.nr_writes,
 	       c.nr_skipped);
 }
