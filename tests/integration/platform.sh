@@ -144,6 +144,20 @@ test_loader_detects_bad_checksum() {
 	[ "$status" != 1 ] && [ $((status & 1)) = 1 ] || fail "status $status"
 }
 
+# ... and without the RSDP's ADD_POINTER, its XSDT address stays an offset
+# into etc/acpi/tables: the pointer check must name it.
+test_loader_detects_unpatched_pointer() {
+	need_guests
+	run_microvm tables "$TMP/t"
+	expect_status 0
+	python3 "$ROOT/tests/integration/drop_pointer.py" "$TMP/t" etc/acpi/rsdp ||
+		fail "could not drop the RSDP's ADD_POINTER"
+	run_guest "$GUEST_ELF" loader -- --fw-cfg "name=etc/table-loader,file=$TMP/t/loader.bin"
+	expect_output 'PASS: loader: microvm.s executor runs all [0-9]+ commands'
+	expect_output 'FAIL: loader: XSDT 0x[0-9a-f]+ lies in the HIGH-like zone'
+	[ "$status" != 1 ] && [ $((status & 1)) = 1 ] || fail "status $status"
+}
+
 # -- poweroff: ACPI S5 in hardware-reduced mode --
 
 poweroff() { # elf|bz
