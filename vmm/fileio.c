@@ -10,7 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int file_read_all(const char *path, size_t max, uint8_t **buf, size_t *size, struct errbuf *err)
+int file_read_all(const char *role, const char *path, size_t max, uint8_t **buf, size_t *size,
+		  struct errbuf *err)
 {
 	struct stat st;
 	uint8_t *b;
@@ -18,20 +19,20 @@ int file_read_all(const char *path, size_t max, uint8_t **buf, size_t *size, str
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
-		return errf(err, -errno, "%s: %s", path, strerror(errno));
+		return errf(err, -errno, "%s%s: %s", role, path, strerror(errno));
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return errf(err, -EINVAL, "%s: not a regular file", path);
+		return errf(err, -EINVAL, "%s%s: not a regular file", role, path);
 	}
 	if ((uint64_t)st.st_size > max) {
 		close(fd);
-		return errf(err, -EFBIG, "%s: %lld bytes, larger than the %zu MiB accepted", path,
+		return errf(err, -EFBIG, "%s%s: %lld bytes, larger than the %zu MiB accepted", role, path,
 			    (long long)st.st_size, max >> 20);
 	}
 	b = malloc(st.st_size ? (size_t)st.st_size : 1);
 	if (!b) {
 		close(fd);
-		return errf(err, -ENOMEM, "%s: out of memory", path);
+		return errf(err, -ENOMEM, "%s%s: out of memory", role, path);
 	}
 	while (got < (size_t)st.st_size) {
 		ssize_t n = read(fd, b + got, (size_t)st.st_size - got);
@@ -41,7 +42,7 @@ int file_read_all(const char *path, size_t max, uint8_t **buf, size_t *size, str
 			int e = n < 0 ? errno : EIO;
 			free(b);
 			close(fd);
-			return errf(err, -e, "%s: read failed: %s", path, strerror(e));
+			return errf(err, -e, "%s%s: read failed: %s", role, path, strerror(e));
 		}
 		got += (size_t)n;
 	}

@@ -7,8 +7,13 @@
 
 #include "vmm/err.h"
 
-/* Read a whole regular file of at most max bytes into a malloc'd buffer. */
-int file_read_all(const char *path, size_t max, uint8_t **buf, size_t *size, struct errbuf *err);
+/*
+ * Read a whole regular file of at most max bytes into a malloc'd buffer.
+ * Messages start with role then the path ("--initrd initrd.img: ..."), so
+ * the user knows which file; role "" names the path alone.
+ */
+int file_read_all(const char *role, const char *path, size_t max, uint8_t **buf, size_t *size,
+		  struct errbuf *err);
 
 /*
  * Write data to path atomically: a temporary file in the same directory,

@@ -63,8 +63,8 @@ static int cmd_run(int argc, char **argv)
 		}
 		log_warn("%s; a guest panic could not be dumped: give --dump-dir DIR", err.msg);
 	}
-	if (file_read_all(kernel, KERNEL_MAX, &kbuf, &ksize, &err) ||
-	    (cfg.initrd && file_read_all(cfg.initrd, INITRD_MAX, &ibuf, &isize, &err))) {
+	if (file_read_all("", kernel, KERNEL_MAX, &kbuf, &ksize, &err) ||
+	    (cfg.initrd && file_read_all("--initrd ", cfg.initrd, INITRD_MAX, &ibuf, &isize, &err))) {
 		log_err("%s", err.msg);
 		free(kbuf);
 		return EXIT_VMM_ERROR;

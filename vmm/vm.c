@@ -175,7 +175,7 @@ static int add_user_fwcfg(struct vm *vm, struct errbuf *err)
 		int r;
 
 		if (u->file) {
-			r = file_read_all(u->file, 16u << 20, &data, &size, err);
+			r = file_read_all("--fw-cfg file=", u->file, 16u << 20, &data, &size, err);
 			if (r)
 				return r;
 		} else {

@@ -121,6 +121,13 @@ test_bad_kernel_truncated_elf() {
 test_bad_kernel_elf_without_pvh_note() {
 	bad_kernel /bin/true 'true: .*(PVH|machine|ELF)'
 }
+# A file that cannot be read is named with the option that named it.
+test_bad_initrd_missing() {
+	need_guests
+	run_microvm run --initrd "$TMP/none.img" "$GUEST_ELF"
+	expect_status 2
+	expect_one_error_line "^microvm: --initrd $TMP/none.img: No such file or directory\$"
+}
 test_bad_initrd_too_big_for_mem() {
 	need_guests
 	# A PVH ELF whose image fits in 32M but whose initrd does not.

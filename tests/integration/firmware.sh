@@ -72,7 +72,7 @@ test_user_fwcfg_bad_spec() {
 	expect_one_error_line '--fw-cfg opt/x: expected name=NAME,file=PATH'
 	run_microvm run --fw-cfg "name=opt/x,file=$TMP/missing" "$GUEST_ELF"
 	expect_status 2
-	expect_one_error_line 'missing: No such file'
+	expect_one_error_line "^microvm: --fw-cfg file=$TMP/missing: No such file or directory\$"
 }
 
 # The status port listens to the firmware only: after its OK the kernel's
