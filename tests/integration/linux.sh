@@ -96,7 +96,7 @@ test_linux_pvh_banner_e820_acpi() {
 test_linux_pvh_rejects_unchecksummed_dsdt() {
 	run_microvm tables --cpus 2 --mem 512M "$TMP/t"
 	expect_status 0
-	python3 "$ROOT/tests/integration/drop_checksum.py" "$TMP/t" DSDT ||
+	python3 "$ROOT/tests/integration/loader_drop.py" "$TMP/t" checksum DSDT ||
 		fail "could not drop the DSDT's ADD_CHECKSUM"
 	LINUX_ARGS="--cpus 2 --fw-cfg name=etc/table-loader,file=$TMP/t/loader.bin" \
 		watch_linux "$LINUX_DIR/vmlinux" 220 "${ACPI_MILESTONES[@]}" 'smpboot: Allowing'

@@ -47,7 +47,7 @@ test_acpi_detects_bad_checksum() {
 	need_guests
 	run_microvm tables --cpus 2 "$TMP/t"
 	expect_status 0
-	python3 "$ROOT/tests/integration/drop_checksum.py" "$TMP/t" APIC ||
+	python3 "$ROOT/tests/integration/loader_drop.py" "$TMP/t" checksum APIC ||
 		fail "could not drop the MADT's ADD_CHECKSUM"
 	run_guest "$GUEST_ELF" acpi "cpus=2" -- --cpus 2 --fw-cfg "name=etc/table-loader,file=$TMP/t/loader.bin"
 	expect_output 'FAIL: XSDT entry 0x[0-9a-f]+: length and checksum hold'
@@ -136,7 +136,7 @@ test_loader_detects_bad_checksum() {
 	need_guests
 	run_microvm tables "$TMP/t"
 	expect_status 0
-	python3 "$ROOT/tests/integration/drop_checksum.py" "$TMP/t" APIC ||
+	python3 "$ROOT/tests/integration/loader_drop.py" "$TMP/t" checksum APIC ||
 		fail "could not drop the MADT's ADD_CHECKSUM"
 	run_guest "$GUEST_ELF" loader -- --fw-cfg "name=etc/table-loader,file=$TMP/t/loader.bin"
 	expect_output 'PASS: loader: microvm.s executor runs all [0-9]+ commands'
@@ -150,7 +150,7 @@ test_loader_detects_unpatched_pointer() {
 	need_guests
 	run_microvm tables "$TMP/t"
 	expect_status 0
-	python3 "$ROOT/tests/integration/drop_pointer.py" "$TMP/t" etc/acpi/rsdp ||
+	python3 "$ROOT/tests/integration/loader_drop.py" "$TMP/t" pointer etc/acpi/rsdp ||
 		fail "could not drop the RSDP's ADD_POINTER"
 	run_guest "$GUEST_ELF" loader -- --fw-cfg "name=etc/table-loader,file=$TMP/t/loader.bin"
 	expect_output 'PASS: loader: microvm.s executor runs all [0-9]+ commands'
