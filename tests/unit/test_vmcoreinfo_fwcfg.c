@@ -14,39 +14,15 @@
 #include "devices/vmcoreinfo.h"
 #include "devices/vmcoreinfo_fwcfg.h"
 #include "tests/unit/dump_fake.h"
+#include "tests/unit/vmcoreinfo_fixture.h"
 #include "vmm/state.h"
 #include "vmm/util.h"
 #include "vmm/vm.h"
 
-#define RAM_SIZE (64 * 1024)
-#define DESC_GPA 0x1000
-#define DATA_GPA 0x2000
-
-struct rig {
-	uint8_t *ram;
-	struct vm *vm;
-	struct device dev;
-};
-
+/* The rig of vmcoreinfo_fixture.h around this file's device. */
 static void rig_init(struct rig *g)
 {
-	g->ram = calloc(1, RAM_SIZE);
-	g->vm = calloc(1, sizeof(*g->vm));
-	cr_assert(g->ram && g->vm);
-	cr_assert_eq(gm_add_region(&g->vm->mem, 0, RAM_SIZE, g->ram), 0);
-	g->vm->vm_fd = -1;
-	g->vm->fwcfg = fwcfg_new(&g->vm->mem);
-	cr_assert_not_null(g->vm->fwcfg);
-	g->dev = (struct device){ .ops = &vmcoreinfo_fwcfg_ops, .vm = g->vm };
-	cr_assert_eq(vmcoreinfo_fwcfg_ops.create(g->vm, &g->dev), 0);
-}
-
-static void rig_fini(struct rig *g)
-{
-	vmcoreinfo_fwcfg_ops.destroy(&g->dev);
-	fwcfg_free(g->vm->fwcfg);
-	free(g->vm);
-	free(g->ram);
+	rig_init_ops(g, &vmcoreinfo_fwcfg_ops);
 }
 
 /* Linux's fw_cfg_write_vmcoreinfo(): SELECT + WRITE of the record at offset 0. */
