@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# `make check` after building: unit tests (Criterion, ASan+UBSan), then
-# integration tests on /dev/kvm; ends with one "check: N passed, N failed" line.
+# `make check` after building: unit tests (Criterion, ASan+UBSan), the tests
+# of tests/with-kvm (on this host), then the integration tests through
+# tests/with-kvm (on /dev/kvm, or in its nested-KVM VM where this host has
+# none); ends with one "check: N passed, N failed, N skipped" line.
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 2
@@ -16,16 +18,30 @@ u_crash=$(echo "$synth" | sed -n 's/.*Crashing: \([0-9]*\).*/\1/p')
 u_pass=${u_pass:-0} u_fail=$(( ${u_fail:-0} + ${u_crash:-0} ))
 if [ "$unit_rc" != 0 ] && [ "$u_fail" = 0 ]; then u_fail=1; fi
 
-echo "== integration tests (/dev/kvm) =="
-tests/integration/run.sh 2>&1 | tee build/test-logs/integration.log
-int_rc=${PIPESTATUS[0]}
-line=$(grep -a '^integration:' build/test-logs/integration.log | tail -1)
-i_pass=$(echo "$line" | sed -n 's/^integration: \([0-9]*\) passed.*/\1/p')
-i_fail=$(echo "$line" | sed -n 's/.* \([0-9]*\) failed.*/\1/p')
-i_skip=$(echo "$line" | sed -n 's/.* \([0-9]*\) skipped.*/\1/p')
-i_pass=${i_pass:-0} i_fail=${i_fail:-0} i_skip=${i_skip:-0}
-if [ "$int_rc" != 0 ] && [ "$i_fail" = 0 ]; then i_fail=1; fi
+# suite LABEL COMMAND...: run a suite of tests/integration/run.sh, add its counts.
+s_pass=0 s_fail=0 s_skip=0
+suite() {
+	local label=$1 rc line p f k
+	shift
+	"$@" 2>&1 | tee "build/test-logs/$label.log"
+	rc=${PIPESTATUS[0]}
+	line=$(grep -a "^$label: [0-9]* passed" "build/test-logs/$label.log" | tail -1)
+	p=$(echo "$line" | sed -n 's/^[a-z]*: \([0-9]*\) passed.*/\1/p')
+	f=$(echo "$line" | sed -n 's/.* \([0-9]*\) failed.*/\1/p')
+	k=$(echo "$line" | sed -n 's/.* \([0-9]*\) skipped.*/\1/p')
+	p=${p:-0} f=${f:-0} k=${k:-0}
+	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
+		echo "$label: the suite itself failed (status $rc)"
+		f=1
+	fi
+	s_pass=$((s_pass + p)) s_fail=$((s_fail + f)) s_skip=$((s_skip + k))
+}
+
+echo "== tests of tests/with-kvm (on this host) =="
+suite harness tests/integration/run.sh --dir tests/harness
+echo "== integration tests (on a KVM: tests/with-kvm) =="
+suite integration tests/with-kvm tests/integration/run.sh
 
 echo "unit: $u_pass passed, $u_fail failed"
-echo "check: $((u_pass + i_pass)) passed, $((u_fail + i_fail)) failed, $i_skip skipped"
-[ "$u_fail" = 0 ] && [ "$i_fail" = 0 ]
+echo "check: $((u_pass + s_pass)) passed, $((u_fail + s_fail)) failed, $s_skip skipped"
+[ "$u_fail" = 0 ] && [ "$s_fail" = 0 ]

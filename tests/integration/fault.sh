@@ -1,8 +1,9 @@
 # Guest faults the VMM cannot continue from end the run with a clear report
 # (reason, suberror, RIP, mode, instruction bytes, registers) and status 4 —
-# never a silent hang. The guest is a few instructions assembled here: it
-# executes an SSE instruction in kernel mode, which a KVM that emulates guest
-# CPL0 (this kind of host) cannot execute.
+# never a silent hang. The guests are a few instructions assembled here: one
+# executes an SSE instruction in kernel mode, which only a KVM that emulates
+# guest CPL0 (shared/DESIGN.md §12b) cannot execute; the other jumps into the
+# MMIO hole, where no KVM can fetch an instruction.
 
 build_sse_guest() {
 	cat >"$TMP/sse.S" <<'ASM'
@@ -30,6 +31,41 @@ ASM
 	gcc -m32 -c "$TMP/sse.S" -o "$TMP/sse.o" || fail "cannot assemble the fault guest"
 	ld -m elf_i386 -N -Ttext=0x100000 --no-warn-rwx-segments -o "$TMP/sse.elf" "$TMP/sse.o" ||
 		fail "cannot link the fault guest"
+}
+
+# build_guest NAME: assemble $TMP/NAME.S (32-bit code at 1 MiB, PVH note) into $TMP/NAME.elf.
+build_guest() {
+	cat >>"$TMP/$1.S" <<'ASM'
+	.section .note.Xen, "a"
+	.p2align 2
+	.long 4, 4, 18               /* name size, desc size, XEN_ELFNOTE_PHYS32_ENTRY */
+	.asciz "Xen"
+	.long _start
+ASM
+	gcc -m32 -c "$TMP/$1.S" -o "$TMP/$1.o" || fail "cannot assemble the $1 guest"
+	ld -m elf_i386 -N -Ttext=0x100000 --no-warn-rwx-segments -o "$TMP/$1.elf" "$TMP/$1.o" ||
+		fail "cannot link the $1 guest"
+}
+
+# Every KVM: an instruction fetch from a guest-physical address with no RAM
+# behind it is sent to KVM's emulator, which has no bytes to decode.
+test_internal_error_on_fetch_from_mmio() {
+	cat >"$TMP/mmio.S" <<'ASM'
+	.code32
+	.globl _start
+_start:
+	mov $0x3f8, %dx
+	mov $'M', %al
+	out %al, %dx
+	mov $0x1234abcd, %eax
+	mov $0xd0000000, %ecx        /* the 32-bit MMIO hole, no device there */
+	jmp *%ecx
+ASM
+	build_guest mmio
+	run_microvm run -v --debug-exit --no-reboot "$TMP/mmio.elf"
+	expect_status 4
+	expect_output 'vCPU 0: KVM_EXIT_INTERNAL_ERROR, suberror [0-9]+ \(.*\) at RIP 0xd0000000 \(CS 0x10, 32-bit protected mode\); instruction bytes: '
+	expect_output 'vCPU 0: rax=000000001234abcd'
 }
 
 test_internal_error_is_reported() {

@@ -1,10 +1,18 @@
 #!/usr/bin/env bash
 # Integration test runner: boots real guests on /dev/kvm through build/microvm.
-# Usage: tests/integration/run.sh [FILTER]   (FILTER: a regex on file:function)
-# Ends with "integration: N passed, N failed, N skipped".
+# Usage: tests/integration/run.sh [--dir DIR] [FILTER]
+#   DIR: the test files (default tests/integration; tests/harness holds the
+#   tests of tests/with-kvm, run on the host); FILTER: a regex on file:function.
+# Ends with "NAME: N passed, N failed, N skipped", NAME being DIR's base name.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 export ROOT
+dir=$ROOT/tests/integration
+if [ "${1:-}" = --dir ]; then
+	dir=$(cd "${2:?--dir needs a directory}" && pwd) || exit 2
+	shift 2
+fi
+label=$(basename "$dir")
 export MICROVM=$ROOT/build/microvm
 export GUEST_ELF=$ROOT/build/guest-images/testguest.elf
 export GUEST_BZ=$ROOT/build/guest-images/testguest.bzImage
@@ -13,10 +21,17 @@ filter=${1:-}
 pass=0 failed=0 skipped=0 failures=""
 logdir=$ROOT/build/test-logs
 mkdir -p "$logdir"
+# Seconds per file, for docs/testing.md: build/test-logs/times-LABEL.txt.
+times=$logdir/times-$label.txt
+: >"$times"
+suite_start=$SECONDS
 
-for file in "$ROOT"/tests/integration/*.sh; do
+# The loop is one command, parsed whole: editing this file during a run
+# cannot change what the run does.
+for file in "$dir"/*.sh; do
 	base=$(basename "$file" .sh)
 	case $base in run | lib) continue ;; esac
+	file_start=$SECONDS file_tests=0
 	funcs=$(bash -c "source '$ROOT/tests/integration/lib.sh'; source '$file'; declare -F" |
 		awk '$3 ~ /^test_/ {print $3}')
 	for fn in $funcs; do
@@ -46,8 +61,13 @@ for file in "$ROOT"/tests/integration/*.sh; do
 			sed 's/^/      | /' "$logdir/$base.$fn.log" | tail -n 25
 		fi
 		rm -rf "$tmp"
+		file_tests=$((file_tests + 1))
 	done
-done
-[ -n "$failures" ] && echo "failed:$failures"
-echo "integration: $pass passed, $failed failed, $skipped skipped"
-[ $failed = 0 ]
+	[ $file_tests = 0 ] || printf '%-20s %3d tests %5ds\n' "$base" $file_tests $((SECONDS - file_start)) >>"$times"
+done; {
+	printf '%-20s %3d tests %5ds\n' total $((pass + failed + skipped)) $((SECONDS - suite_start)) >>"$times"
+	[ -n "$failures" ] && echo "failed:$failures"
+	echo "$label: $pass passed, $failed failed, $skipped skipped ($((SECONDS - suite_start))s; per file: $times)"
+	[ $failed = 0 ]
+	exit
+}
