@@ -99,12 +99,11 @@ fetch_kernel() {
 	mv "$vmlinuz" "$tmp/kernel/vmlinuz"
 	for m in "${order[@]}"; do cp "${file_of[$m]}" "$tmp/kernel/modules/$m.ko"; done
 	printf '%s\n' "${order[@]}" >"$tmp/kernel/modules/order"
-	echo "$deb_pkg $(dpkg-deb -f "$deb" Version)" >"$tmp/kernel/version"
+	echo "$deb_pkg $(dpkg-deb -f "$deb" Version); modules: ${order[*]}" >"$tmp/kernel/version"
 	rm -rf "$KERNEL"
 	mv "$tmp/kernel" "$KERNEL"
 	rm -rf "$tmp"
 	trap - EXIT
-	echo "with-kvm: kernel $(cat "$KERNEL/version"), modules: ${order[*]}" >&2
 }
 
 build_initramfs() {
