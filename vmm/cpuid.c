@@ -17,6 +17,7 @@
 #define CPUID_1_ECX_OSXSAVE (1u << 27)
 #define CPUID_1_ECX_AVX (1u << 28)
 #define CPUID_1_ECX_F16C (1u << 29)
+#define CPUID_1_ECX_HYPERVISOR (1u << 31)
 #define CPUID_1_EDX_HTT (1u << 28)
 /* CPUID.7.0:EBX AVX2, AVX512F, DQ, IFMA, PF, ER, CD, BW, VL */
 #define CPUID_7_EBX_AVX_MASK                                                                       \
@@ -202,9 +203,17 @@ void cpuid_adjust(struct kvm_cpuid2 *c, unsigned cap, unsigned index, unsigned n
 	struct kvm_cpuid_entry2 *e;
 
 	assert(nr_cpus >= 1 && nr_cpus <= 255 && c->nent <= cap);
-	/* Leaf 1: initial APIC ID in EBX[31:24], logical processor count in EBX[23:16]. */
+	/*
+	 * Leaf 1: initial APIC ID in EBX[31:24], logical processor count in
+	 * EBX[23:16]; and ECX[31], "running under a hypervisor", which
+	 * KVM_GET_SUPPORTED_CPUID leaves clear. Linux looks for KVM's leaves at
+	 * 0x40000000 (kvmclock, which gives it the TSC frequency and the wall
+	 * clock) only when that bit is set: without it a guest with no PIT
+	 * calibration and no HPET cannot learn the TSC frequency and never ticks.
+	 */
 	if ((e = cpuid_find(c, 1, 0))) {
 		e->ebx = (e->ebx & 0x0000ffffu) | (index << 24) | (nr_cpus << 16);
+		e->ecx |= CPUID_1_ECX_HYPERVISOR;
 		if (nr_cpus > 1)
 			e->edx |= CPUID_1_EDX_HTT;
 		else

@@ -52,6 +52,20 @@ Test(cpuid, apic_id_and_topology)
 	free(c);
 }
 
+Test(cpuid, hypervisor_bit_set)
+{
+	struct kvm_cpuid2 *c = make();
+
+	/* KVM_GET_SUPPORTED_CPUID leaves CPUID.1:ECX[31] clear; Linux needs it to find kvmclock. */
+	cpuid_find(c, 1, 0)->ecx = 0;
+	cpuid_adjust(c, CAP, 0, 1, false);
+	cr_assert(cpuid_find(c, 1, 0)->ecx & (1u << 31));
+	cpuid_find(c, 1, 0)->ecx = 0;
+	cpuid_adjust(c, CAP, 1, 2, true);
+	cr_assert(cpuid_find(c, 1, 0)->ecx & (1u << 31));
+	free(c);
+}
+
 Test(cpuid, single_cpu_has_no_htt)
 {
 	struct kvm_cpuid2 *c = make();
