@@ -21,6 +21,33 @@ LINUX_BUSYBOX ?= /bin/busybox
 .PHONY: linux-image
 linux-image: $(LINUX_DIR)/vmlinuz $(LINUX_DIR)/vmlinux $(LINUX_DIR)/initrd.cpio.gz
 
+# What the initrd loads for the dump path: pvpanic (ACPI QEMU0001, handled
+# by pvpanic-mmio), fw_cfg (QEMU0002, which also writes QEMU's vmcoreinfo
+# record) from the kernel's own package, and our driver for QEMUVMCI, built
+# with kbuild against the kernel's headers (guest-images/linux-parts.sh).
+LINUX_GUEST_MODULES := pvpanic pvpanic-mmio qemu_fw_cfg
+LINUX_MODULE_SRC := guest-images/vmcoreinfo-module
+
+$(LINUX_DIR)/modules/.stamp: $(LINUX_DIR)/vmlinuz guest-images/linux-parts.sh
+	guest-images/linux-parts.sh modules $(LINUX_DIR) $(LINUX_GUEST_MODULES)
+	@touch $@
+
+$(LINUX_DIR)/headers/.stamp: $(LINUX_DIR)/vmlinuz guest-images/linux-parts.sh
+	guest-images/linux-parts.sh headers $(LINUX_DIR)
+	@touch $@
+
+# Warning-free, or the build fails.
+$(LINUX_DIR)/microvm_vmcoreinfo.ko: $(wildcard $(LINUX_MODULE_SRC)/*) $(LINUX_DIR)/headers/.stamp
+	@set -eu; \
+	rel=$$(sed -n 's/^linux-image-\([^ ]*\) .*/\1/p' $(LINUX_DIR)/version); \
+	bld=$(abspath $(LINUX_DIR))/module-build; \
+	rm -rf "$$bld"; mkdir -p "$$bld"; cp $(LINUX_MODULE_SRC)/*.c $(LINUX_MODULE_SRC)/Kbuild "$$bld"/; \
+	$(MAKE) -s -C $(LINUX_DIR)/headers/usr/src/linux-headers-$$rel M="$$bld" modules >"$$bld/build.log" 2>&1 || \
+		{ cat "$$bld/build.log"; echo "linux-image: the vmcoreinfo module did not build" >&2; exit 1; }; \
+	if grep -i 'warning' "$$bld/build.log"; then echo "linux-image: the module build warned" >&2; exit 1; fi; \
+	cp "$$bld/microvm_vmcoreinfo.ko" $@.tmp; mv $@.tmp $@; \
+	echo "linux-image: $@ built against linux-headers-$$rel"
+
 # The metapackage depends on exactly one versioned image package: resolve it,
 # download that .deb and unpack only /boot from it (the modules are not needed).
 $(LINUX_DIR)/vmlinuz:
@@ -57,8 +84,9 @@ $(LINUX_DIR)/vmlinux: $(LINUX_DIR)/vmlinuz guest-images/extract-vmlinux.sh
 define LINUX_INIT
 #!/bin/sh
 # microvm test initramfs (guest-images/linux.mk): print a banner, then act on
-# microvm.action= from the kernel command line: poweroff (default), reboot,
-# panic (sysrq-trigger crash, for the dump path) or shell.
+# microvm.action= from the kernel command line: poweroff (default), reboot
+# (until the console says poweroff), panic (sysrq-trigger crash, for the dump
+# path) or shell.
 export PATH=/bin
 mkdir -p /proc /sys /dev
 mount -t proc proc /proc
@@ -68,14 +96,26 @@ mount -t devtmpfs devtmpfs /dev 2>/dev/null
 [ -t 1 ] || exec </dev/console >/dev/console 2>&1
 echo "microvm initrd: Linux $$(uname -r) is up ($$(nproc) CPU, $$(sed -n 's/^MemTotal: *//p' /proc/meminfo))"
 echo "microvm initrd: cmdline: $$(cat /proc/cmdline)"
+echo "microvm initrd: time $$(date +%s) ($$(date -u))"
 action=poweroff
 for word in $$(cat /proc/cmdline); do
 	case $$word in microvm.action=*) action=$${word#microvm.action=} ;; esac
 done
+# The dump path's drivers (guest-images/linux.mk): pvpanic, fw_cfg (which
+# publishes the note for --vmcoreinfo=fwcfg) and ours (for --vmcoreinfo).
+for m in pvpanic pvpanic-mmio qemu_fw_cfg microvm_vmcoreinfo; do
+	if insmod /lib/modules/$$m.ko 2>/dev/null; then echo "microvm initrd: loaded $$m"
+	else echo "microvm initrd: $$m not loaded (see the kernel log)"; fi
+done
+[ -r /sys/kernel/vmcoreinfo ] && echo "microvm initrd: /sys/kernel/vmcoreinfo: $$(cat /sys/kernel/vmcoreinfo)"
 echo "microvm initrd: action $$action"
 case $$action in
 panic)	echo 1 >/proc/sys/kernel/sysrq; echo c >/proc/sysrq-trigger ;;
-reboot)	reboot -f ;;
+reboot)	# Reboots until a console line "poweroff" arrives (a test sends it on
+	# the second boot).
+	echo "microvm initrd: a console line 'poweroff' within 5 s powers off, else reboot"
+	if read -t 5 line && [ "$$line" = poweroff ]; then poweroff -f; fi
+	reboot -f ;;
 shell)	setsid cttyhack sh; poweroff -f ;;
 *)	poweroff -f ;;
 esac
@@ -84,9 +124,9 @@ echo "microvm initrd: $$action did not stop the machine"
 endef
 export LINUX_INIT
 
-LINUX_APPLETS := sh mkdir mount echo cat sed uname nproc sleep poweroff reboot setsid cttyhack
+LINUX_APPLETS := sh mkdir mount echo cat sed uname nproc sleep date insmod poweroff reboot setsid cttyhack
 
-$(LINUX_DIR)/initrd.cpio.gz: guest-images/linux.mk
+$(LINUX_DIR)/initrd.cpio.gz: guest-images/linux.mk $(LINUX_DIR)/modules/.stamp $(LINUX_DIR)/microvm_vmcoreinfo.ko
 	@mkdir -p $(LINUX_DIR)
 	@set -eu; \
 	bb=$(LINUX_BUSYBOX); \
@@ -95,7 +135,8 @@ $(LINUX_DIR)/initrd.cpio.gz: guest-images/linux.mk
 		echo "linux-image: $$bb is dynamically linked; install busybox-static" >&2; exit 1; fi; \
 	tmp=$$(mktemp -d $(LINUX_DIR)/.initrd.XXXXXX); \
 	trap 'rm -rf "$$tmp"' EXIT INT TERM; \
-	mkdir -p "$$tmp/root/bin" "$$tmp/root/proc" "$$tmp/root/sys" "$$tmp/root/dev"; \
+	mkdir -p "$$tmp/root/bin" "$$tmp/root/proc" "$$tmp/root/sys" "$$tmp/root/dev" "$$tmp/root/lib/modules"; \
+	cp $(LINUX_DIR)/modules/*.ko $(LINUX_DIR)/microvm_vmcoreinfo.ko "$$tmp/root/lib/modules/"; \
 	cp "$$bb" "$$tmp/root/bin/busybox"; \
 	for a in $(LINUX_APPLETS); do ln -s busybox "$$tmp/root/bin/$$a"; done; \
 	[ "$$(id -u)" != 0 ] || mknod -m 600 "$$tmp/root/dev/console" c 5 1; \

@@ -26,7 +26,7 @@ suite() {
 	"$@" 2>&1 | tee "build/test-logs/$label.log"
 	rc=${PIPESTATUS[0]}
 	line=$(grep -a "^$label: [0-9]* passed" "build/test-logs/$label.log" | tail -1)
-	p=$(echo "$line" | sed -n 's/^[a-z]*: \([0-9]*\) passed.*/\1/p')
+	p=$(echo "$line" | sed -n 's/^[a-z_-]*: \([0-9]*\) passed.*/\1/p')
 	f=$(echo "$line" | sed -n 's/.* \([0-9]*\) failed.*/\1/p')
 	k=$(echo "$line" | sed -n 's/.* \([0-9]*\) skipped.*/\1/p')
 	p=${p:-0} f=${f:-0} k=${k:-0}

@@ -183,3 +183,10 @@ assert "got [hello there]" in text, "input did not reach CMD"
 assert os.WEXITSTATUS(st) == 3, "status %d" % os.WEXITSTATUS(st)
 EOF
 }
+
+test_full_runs_guest_kernel_natively() {
+	# --full never leaves CMD on a KVM that emulates guest kernel mode (PVM).
+	with_kvm --full -q sh -c 'test ! -e /sys/module/kvm_pvm && grep -qwE "vmx|svm" /proc/cpuinfo'
+	expect_status 0
+	no_vm_left
+}
