@@ -5,6 +5,20 @@
 # guest CPL0 (shared/DESIGN.md §12b) cannot execute; the other jumps into the
 # MMIO hole, where no KVM can fetch an instruction.
 
+# build_guest NAME: assemble $TMP/NAME.S (32-bit code at 1 MiB, PVH note) into $TMP/NAME.elf.
+build_guest() {
+	cat >>"$TMP/$1.S" <<'ASM'
+	.section .note.Xen, "a"
+	.p2align 2
+	.long 4, 4, 18               /* name size, desc size, XEN_ELFNOTE_PHYS32_ENTRY */
+	.asciz "Xen"
+	.long _start
+ASM
+	gcc -m32 -c "$TMP/$1.S" -o "$TMP/$1.o" || fail "cannot assemble the $1 guest"
+	ld -m elf_i386 -N -Ttext=0x100000 --no-warn-rwx-segments -o "$TMP/$1.elf" "$TMP/$1.o" ||
+		fail "cannot link the $1 guest"
+}
+
 build_sse_guest() {
 	cat >"$TMP/sse.S" <<'ASM'
 	.code32
@@ -22,29 +36,8 @@ _start:
 	mov $0x3f, %al               /* reached only if SSE ran: debug-exit status 0x7f */
 	out %al, %dx
 1:	jmp 1b
-	.section .note.Xen, "a"
-	.p2align 2
-	.long 4, 4, 18               /* name size, desc size, XEN_ELFNOTE_PHYS32_ENTRY */
-	.asciz "Xen"
-	.long _start
 ASM
-	gcc -m32 -c "$TMP/sse.S" -o "$TMP/sse.o" || fail "cannot assemble the fault guest"
-	ld -m elf_i386 -N -Ttext=0x100000 --no-warn-rwx-segments -o "$TMP/sse.elf" "$TMP/sse.o" ||
-		fail "cannot link the fault guest"
-}
-
-# build_guest NAME: assemble $TMP/NAME.S (32-bit code at 1 MiB, PVH note) into $TMP/NAME.elf.
-build_guest() {
-	cat >>"$TMP/$1.S" <<'ASM'
-	.section .note.Xen, "a"
-	.p2align 2
-	.long 4, 4, 18               /* name size, desc size, XEN_ELFNOTE_PHYS32_ENTRY */
-	.asciz "Xen"
-	.long _start
-ASM
-	gcc -m32 -c "$TMP/$1.S" -o "$TMP/$1.o" || fail "cannot assemble the $1 guest"
-	ld -m elf_i386 -N -Ttext=0x100000 --no-warn-rwx-segments -o "$TMP/$1.elf" "$TMP/$1.o" ||
-		fail "cannot link the $1 guest"
+	build_guest sse
 }
 
 # Every KVM: an instruction fetch from a guest-physical address with no RAM
