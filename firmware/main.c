@@ -173,7 +173,7 @@ static uint64_t run_loader(void)
 	if (fwio_read(key, (uintptr_t)loader_blob, size))
 		die(MVBOOT_STATUS_LOADER, "cannot read " TABLE_LOADER);
 	high_zone(&hs, &he);
-	loader_init(&ldr, &fw_loader_ops, 0, hs, he, LAYOUT_FSEG, LAYOUT_FSEG_END);
+	loader_init(&ldr, &fw_loader_ops, 0, hs, he, LAYOUT_FSEG, LAYOUT_RESET_STUB);
 	if (loader_run(&ldr, loader_blob, size))
 		loader_failed(size);
 	rsdp = loader_find_rsdp(&ldr);

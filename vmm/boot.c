@@ -219,6 +219,24 @@ int boot_write_gdt(const struct guest_mem *gm)
 	return 0;
 }
 
+int boot_write_reset_stub(const struct guest_mem *gm, uint16_t reset_port, uint8_t reset_value)
+{
+	/* Real mode: out reset_port, reset_value; out 0x64, 0xFE; then cli; hlt forever. */
+	const uint8_t stub[16] = {
+		0xB0, reset_value,			     /* mov al, reset_value */
+		0xBA, reset_port & 0xFF, reset_port >> 8, /* mov dx, reset_port */
+		0xEE,					     /* out dx, al */
+		0xB0, 0xFE,				     /* mov al, 0xFE */
+		0xE6, 0x64,				     /* out 0x64, al */
+		0xFA,					     /* cli */
+		0xF4,					     /* hlt */
+		0xEB, 0xFD,				     /* jmp short hlt */
+		0x90, 0x90,
+	};
+
+	return gm_write(gm, LAYOUT_RESET_STUB, stub, sizeof(stub));
+}
+
 int boot_load(const struct boot_files *f, const struct guest_mem *gm, const struct e820_map *map,
 	      struct boot_image *img, struct errbuf *err)
 {

@@ -112,6 +112,8 @@ int boot_place_initrd(const struct e820_map *map, uint64_t size, uint64_t limit,
 
 /* The GDT the VMM writes at LAYOUT_GDT for the 32-bit entry state (boot_load writes it too). */
 int boot_write_gdt(const struct guest_mem *gm);
+/* The 16-byte reset stub at LAYOUT_RESET_STUB (F000:FFF0). */
+int boot_write_reset_stub(const struct guest_mem *gm, uint16_t reset_port, uint8_t reset_value);
 
 /* ---- helpers the two loaders share (vmm/boot.c) ---- */
 

@@ -23,6 +23,13 @@
 /* Legacy hole 0xA0000-0xDFFFF: backed by RAM but absent from e820. */
 #define LAYOUT_FSEG 0xE0000ULL		/* linker/loader FSEG zone (RSDP), e820 reserved */
 #define LAYOUT_FSEG_END 0x100000ULL
+/*
+ * F000:FFF0, where a real-mode reboot jumps (Linux's machine_real_restart,
+ * its last resort and its choice on an ACPI hardware-reduced platform
+ * without EFI): 16 bytes that reset the machine through the ACPI reset
+ * register, then the 8042. The firmware's FSEG zone stops below it.
+ */
+#define LAYOUT_RESET_STUB 0xFFFF0ULL
 
 #define LAYOUT_KERNEL 0x100000ULL	/* 1 MiB: protected-mode kernel */
 

@@ -21,6 +21,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "devices/acpi_pm.h"
 #include "devices/fw_cfg.h"
 #include "devices/pvpanic.h"
 #include "devices/serial.h"
@@ -138,6 +139,10 @@ static int power_on(struct vm *vm, struct errbuf *err)
 	r = boot_load(&vm->files, &vm->mem, &vm->e820, &vm->image, err);
 	if (r)
 		return r;
+	/* For a guest that reboots by jumping to the BIOS (docs/usage.md, Reset). */
+	r = boot_write_reset_stub(&vm->mem, ACPI_PM_RESET, ACPI_PM_RESET_VALUE);
+	if (r)
+		return errf(err, r, "cannot write the reset stub at 0x%llx", LAYOUT_RESET_STUB);
 	return firmware_power_on(vm, err);
 }
 

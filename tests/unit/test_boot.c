@@ -35,6 +35,24 @@ Test(boot, gdt_bytes)
 	}
 }
 
+/* F000:FFF0: out 0x604, 0x42; out 0x64, 0xFE; cli; hlt; jmp hlt (16 bytes, nothing else). */
+Test(boot, reset_stub_bytes)
+{
+	static const uint8_t want[16] = { 0xb0, 0x42, 0xba, 0x04, 0x06, 0xee, 0xb0, 0xfe,
+					  0xe6, 0x64, 0xfa, 0xf4, 0xeb, 0xfd, 0x90, 0x90 };
+	struct tmem t;
+
+	tmem_init(&t, 64 * M);
+	memset(tmem_at(&t, 0xFFFE0, 0x40), 0x11, 0x40);
+	cr_assert_eq(boot_write_reset_stub(&t.gm, 0x604, 0x42), 0);
+	cr_assert_eq(memcmp(tmem_at(&t, 0xFFFF0, 16), want, 16), 0);
+	cr_assert_eq(tmem_at(&t, 0xFFFEF, 1)[0], 0x11, "nothing below F000:FFF0");
+	cr_assert_eq(tmem_at(&t, 0x100000, 1)[0], 0x11, "nothing past 1 MiB");
+	/* The jmp lands on the hlt: offset 14 - 3 = 11. */
+	cr_assert_eq(want[11], 0xf4);
+	tmem_fini(&t);
+}
+
 Test(boot, place_initrd)
 {
 	struct e820_map m;
