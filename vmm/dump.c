@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "vmm/dump_io.h"
+#include "vmm/dump_paging.h"
 #include "vmm/log.h"
 #include "vmm/util.h"
 #include "vmm/vmcoreinfo_note.h"
@@ -278,6 +279,32 @@ static const struct dump_range *ranges_of(const struct dump_source *src,
 }
 
 /*
+ * The kernel's virtual addresses as PT_LOAD aliases (vmm/dump_paging.h), from
+ * the page tables of a vCPU in 64-bit kernel mode. Without them the dump is
+ * still whole, only gdb cannot follow virtual addresses: a failure is a warning.
+ */
+static void virtual_view(const struct dump_source *src, const struct dump_range *r, size_t nr,
+			 unsigned flags, struct dump_aliases *al)
+{
+	int cpu = dump_paging_pick_vcpu(src->vcpus, src->nr_vcpus);
+	const struct dump_vcpu *v;
+
+	if (cpu < 0 || (flags & DUMP_F_NO_VIRTUAL))
+		return;
+	v = &src->vcpus[cpu];
+	if (dump_paging_walk(r, nr, v->sregs.cr3, dump_paging_la57(v), DUMP_PAGING_MAX_ENTRIES,
+			     DUMP_PAGING_MAX_ALIASES, al) ||
+	    dump_aliases_order(al)) {
+		log_warn("dump: out of memory for the kernel's virtual addresses: the dump has physical ones only");
+		dump_aliases_free(al);
+	} else if (al->truncated) {
+		log_warn("dump: vCPU %d's page tables exceed what microvm walks (%llu entries, %zu runs): "
+			 "the dump's virtual addresses are partial", cpu,
+			 (unsigned long long)DUMP_PAGING_MAX_ENTRIES, DUMP_PAGING_MAX_ALIASES);
+	}
+}
+
+/*
  * O_DIRECT: guest memory goes to the disk without a copy into the page cache
  * (a dump of a large guest would otherwise evict the host's cache), with
  * several writes in flight. It needs page-aligned buffers, offsets and
@@ -307,8 +334,9 @@ static void direct_off(int fd)
 
 /* Build the headers and notes and write everything to f->fd. */
 static int dump_body(const struct dump_source *src, const struct dump_range *r, size_t nr,
-		     const uint8_t *vmci, size_t vmci_size, unsigned flags, struct dump_file *f,
-		     struct progress *pg, struct dump_stats *st, struct errbuf *err)
+		     const struct dump_aliases *al, const uint8_t *vmci, size_t vmci_size,
+		     unsigned flags, struct dump_file *f, struct progress *pg, struct dump_stats *st,
+		     struct errbuf *err)
 {
 	uint64_t notes_size = dump_notes_size(src->nr_vcpus, vmci_size), off;
 	struct dump_layout l;
@@ -318,7 +346,7 @@ static int dump_body(const struct dump_source *src, const struct dump_range *r, 
 	bool direct;
 	int ret, fin;
 
-	if (dump_layout_plan(&l, r, nr, notes_size))
+	if (dump_layout_plan(&l, r, nr, al->nr, notes_size))
 		return errf(err, -EOVERFLOW, "dump: %zu memory ranges do not fit an ELF file", nr);
 	/* Page-aligned and zero-padded to data_off, so O_DIRECT can write it whole. */
 	head_alloc = align_up(l.data_off + notes_size, DUMP_PAGE);
@@ -329,8 +357,9 @@ static int dump_body(const struct dump_source *src, const struct dump_range *r, 
 	memset(head, 0, head_alloc);
 	/* Notes are built past data_off (never written), then copied into place. */
 	dump_notes_build(head + l.data_off, src->vcpus, src->nr_vcpus, vmci, vmci_size);
-	dump_head_build(head, &l, r, head + l.data_off);
+	dump_head_build(head, &l, r, al->a, head + l.data_off);
 	st->vmcoreinfo = vmci != NULL;
+	st->virtual_aliases = al->nr;
 	st->file_size = l.file_size;
 	st->zero_skipped = 0;
 
@@ -377,6 +406,7 @@ int dump_write_opts(const struct dump_source *src, const char *dir, unsigned fla
 		    struct dump_stats *st, char *path_out, size_t path_len, struct errbuf *err)
 {
 	struct dump_range own[GM_MAX_REGIONS];
+	struct dump_aliases al = { 0 };
 	struct dump_stats local;
 	struct dump_file f;
 	const struct dump_range *r;
@@ -409,12 +439,15 @@ int dump_write_opts(const struct dump_source *src, const char *dir, unsigned fla
 	if (ret)
 		return ret;
 	vmci = vmci_lookup(src, &vmci_size);
-	ret = dump_body(src, r, nr, vmci, vmci_size, flags, &f, &pg, st, err);
+	virtual_view(src, r, nr, flags, &al);
+	ret = dump_body(src, r, nr, &al, vmci, vmci_size, flags, &f, &pg, st, err);
 	if (ret == -EINVAL && st->direct) {
 		/* A file system took O_DIRECT and then refused the writes: go through the cache. */
 		direct_off(f.fd);
-		ret = dump_body(src, r, nr, vmci, vmci_size, flags | DUMP_F_NO_DIRECT, &f, &pg, st, err);
+		ret = dump_body(src, r, nr, &al, vmci, vmci_size, flags | DUMP_F_NO_DIRECT, &f, &pg,
+				st, err);
 	}
+	dump_aliases_free(&al);
 	if (!ret)
 		ret = file_publish(&f, dir, when, path_out, path_len, err);
 	file_discard(&f);

@@ -40,6 +40,7 @@ struct dump_source {
 #define DUMP_F_NO_TMPFILE (1u << 1) /* NAME.tmp + link instead of O_TMPFILE */
 #define DUMP_F_QUIET (1u << 2)	    /* no progress line even when stderr is a terminal */
 #define DUMP_F_NO_DIRECT (1u << 3)  /* through the page cache even where O_DIRECT works */
+#define DUMP_F_NO_VIRTUAL (1u << 4) /* no PT_LOAD aliases for the kernel's virtual addresses */
 
 /* What a dump cost, for the caller's summary and the benchmark. */
 struct dump_stats {
@@ -50,6 +51,7 @@ struct dump_stats {
 	bool uring;		/* io_uring was used */
 	bool direct;		/* O_DIRECT was used */
 	bool vmcoreinfo;	/* the guest's note is in the dump */
+	size_t virtual_aliases;	/* PT_LOAD headers for virtual addresses (vmm/dump_paging.h) */
 };
 
 /*

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "vmm/dump_paging.h"
 #include "vmm/util.h"
 
 /* Field offsets come from <elf.h>; values are stored little-endian explicitly. */
@@ -153,14 +154,15 @@ void dump_notes_build(uint8_t *buf, const struct dump_vcpu *vcpus, unsigned nr_v
 }
 
 int dump_layout_plan(struct dump_layout *l, const struct dump_range *r, size_t nr,
-		     uint64_t notes_size)
+		     size_t nr_alias, uint64_t notes_size)
 {
-	uint64_t phnum = (uint64_t)nr + 1, off;
+	uint64_t phnum = (uint64_t)nr + nr_alias + 1, off;
 
 	memset(l, 0, sizeof(*l));
-	if (phnum > UINT32_MAX) /* sh_info is 32 bits */
+	if (nr_alias > UINT32_MAX || phnum > UINT32_MAX) /* sh_info is 32 bits */
 		return -E2BIG;
-	l->nr_loads = nr;
+	l->nr_loads = nr + nr_alias;
+	l->nr_ranges = nr;
 	off = sizeof(Elf64_Ehdr) + phnum * sizeof(Elf64_Phdr);
 	if (phnum > DUMP_MAX_PHNUM) {
 		l->shdr_off = off;
@@ -208,15 +210,15 @@ static void ehdr_put(uint8_t *b, const struct dump_layout *l)
 	}
 }
 
-static void phdr_put(uint8_t *p, uint32_t type, uint32_t flags, uint64_t off, uint64_t addr,
-		     uint64_t size)
+static void phdr_put(uint8_t *p, uint32_t type, uint32_t flags, uint64_t off, uint64_t vaddr,
+		     uint64_t paddr, uint64_t size)
 {
 	memset(p, 0, sizeof(Elf64_Phdr));
 	put_le32(p + PH(p_type), type);
 	put_le32(p + PH(p_flags), flags);
 	put_le64(p + PH(p_offset), off);
-	put_le64(p + PH(p_vaddr), addr);
-	put_le64(p + PH(p_paddr), addr);
+	put_le64(p + PH(p_vaddr), vaddr);
+	put_le64(p + PH(p_paddr), paddr);
 	put_le64(p + PH(p_filesz), size);
 	put_le64(p + PH(p_memsz), size);
 	/* p_align 0: segments are raw guest-physical ranges, not loadable images. */
@@ -232,18 +234,42 @@ static void shdr_xnum_put(uint8_t *s, uint64_t phnum)
 	put_le32(s + SH(sh_info), (uint32_t)phnum);
 }
 
+/* File offset of [pa, pa + size) when one range holds it all; false otherwise. */
+static bool alias_offset(const struct dump_layout *l, const struct dump_range *r, uint64_t pa,
+			 uint64_t size, uint64_t *off_out)
+{
+	uint64_t off = l->data_off;
+
+	for (size_t i = 0; i < l->nr_ranges; i++) {
+		if (pa >= r[i].gpa && pa - r[i].gpa <= r[i].size && size <= r[i].size - (pa - r[i].gpa)) {
+			*off_out = off + (pa - r[i].gpa);
+			return true;
+		}
+		off = dump_next_offset(off, r[i].size);
+	}
+	return false;
+}
+
 void dump_head_build(uint8_t *buf, const struct dump_layout *l, const struct dump_range *r,
-		     const uint8_t *notes)
+		     const struct dump_alias *alias, const uint8_t *notes)
 {
 	uint8_t *ph = buf + sizeof(Elf64_Ehdr);
 	uint64_t off = l->data_off;
 
 	ehdr_put(buf, l);
-	phdr_put(ph, PT_NOTE, 0, l->notes_off, 0, l->notes_size);
-	for (size_t i = 0; i < l->nr_loads; i++) {
+	phdr_put(ph, PT_NOTE, 0, l->notes_off, 0, 0, l->notes_size);
+	for (size_t i = 0; i < l->nr_ranges; i++) {
 		ph += sizeof(Elf64_Phdr);
-		phdr_put(ph, PT_LOAD, PF_R | PF_W | PF_X, off, r[i].gpa, r[i].size);
+		phdr_put(ph, PT_LOAD, PF_R | PF_W | PF_X, off, r[i].gpa, r[i].gpa, r[i].size);
 		off = dump_next_offset(off, r[i].size);
+	}
+	for (size_t i = 0; i < l->nr_loads - l->nr_ranges; i++) {
+		const struct dump_alias *a = &alias[i];
+		uint64_t aoff = 0;
+		bool ok = alias_offset(l, r, a->paddr, a->size, &aoff);
+
+		ph += sizeof(Elf64_Phdr);
+		phdr_put(ph, PT_LOAD, PF_R | PF_W | PF_X, aoff, a->vaddr, a->paddr, ok ? a->size : 0);
 	}
 	if (l->shdr_off)
 		shdr_xnum_put(buf + l->shdr_off, (uint64_t)l->nr_loads + 1);

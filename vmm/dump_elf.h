@@ -76,6 +76,7 @@ _Static_assert(DUMP_QEMU_CR + 5 * 8 + 8 == DUMP_QEMU_SIZE, "QEMUCPUState size");
 /* Where each part of the file goes. Offsets are file offsets. */
 struct dump_layout {
 	size_t nr_loads;     /* PT_LOAD count; phnum = nr_loads + 1 */
+	size_t nr_ranges;    /* of which guest RAM ranges; the rest are virtual aliases */
 	uint64_t shdr_off;   /* 0, or the one section header when phnum > 65534 */
 	uint64_t notes_off;
 	uint64_t notes_size;
@@ -114,13 +115,14 @@ void dump_qemu_fill(uint8_t out[DUMP_QEMU_SIZE], const struct dump_vcpu *v);
 uint32_t dump_seg_flags(const struct kvm_segment *s);
 
 /*
- * Plan the file: nr ranges of the given sizes, notes_size bytes of notes.
- * Memory data starts page-aligned after the notes and each range starts on
- * a page boundary. -EOVERFLOW when offsets would not fit in 64 bits,
- * -E2BIG past 2^32 - 1 program headers (sh_info is 32 bits).
+ * Plan the file: nr ranges of the given sizes, nr_alias more PT_LOAD headers
+ * that alias their data (virtual addresses, vmm/dump_paging.h), notes_size
+ * bytes of notes. Memory data starts page-aligned after the notes and each
+ * range starts on a page boundary. -EOVERFLOW when offsets would not fit in
+ * 64 bits, -E2BIG past 2^32 - 1 program headers (sh_info is 32 bits).
  */
 int dump_layout_plan(struct dump_layout *l, const struct dump_range *r, size_t nr,
-		     uint64_t notes_size);
+		     size_t nr_alias, uint64_t notes_size);
 
 /*
  * File offset of the range after one whose data starts at off and is size
@@ -132,12 +134,17 @@ static inline uint64_t dump_next_offset(uint64_t off, uint64_t size)
 	return (off + size + DUMP_PAGE - 1) & ~(uint64_t)(DUMP_PAGE - 1);
 }
 
+struct dump_alias;
+
 /*
- * Fill buf (l->head_size bytes) with the ELF header, program headers, the
- * PN_XNUM section header if needed, and the notes (copied from notes).
+ * Fill buf (l->head_size bytes) with the ELF header, program headers (the
+ * ranges', then one per alias: p_vaddr the alias's, p_paddr and p_offset
+ * those of its physical bytes, which lie within one range), the PN_XNUM
+ * section header if needed, and the notes (copied from notes). An alias
+ * outside every range gets a zero-sized header (never, for dump_paging_walk's).
  */
 void dump_head_build(uint8_t *buf, const struct dump_layout *l, const struct dump_range *r,
-		     const uint8_t *notes);
+		     const struct dump_alias *alias, const uint8_t *notes);
 
 /*
  * Parse the note at buf[0..len): 0 and *n filled, or -EINVAL when its

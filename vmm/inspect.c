@@ -248,6 +248,12 @@ static void print_vcpus(FILE *out, const struct core_file *c)
 	}
 }
 
+/* A PT_LOAD for a kernel virtual address (vmm/dump_paging.h), not a RAM range. */
+static bool is_virtual(const uint8_t *ph)
+{
+	return get_le64(ph + PH(p_vaddr)) >= (1ULL << 47);
+}
+
 static void print_segments(FILE *out, const struct core_file *c)
 {
 	unsigned k = 0;
@@ -260,7 +266,7 @@ static void print_segments(FILE *out, const struct core_file *c)
 		uint64_t msz = get_le64(ph + PH(p_memsz)), paddr = get_le64(ph + PH(p_paddr));
 		int64_t holes;
 
-		if (get_le32(ph + PH(p_type)) != PT_LOAD)
+		if (get_le32(ph + PH(p_type)) != PT_LOAD || is_virtual(ph))
 			continue;
 		fprintf(out, "  %-4u 0x%016" PRIx64 "  0x%016" PRIx64 "  0x%016" PRIx64 "  ", k++, paddr,
 			msz, off);
@@ -302,12 +308,16 @@ static void print_vmcoreinfo(FILE *out, const struct core_file *c)
 		fputc('\n', out);
 }
 
-static unsigned count_loads(const struct core_file *c)
+/* PT_LOADs of RAM (virtual == false) or of kernel virtual addresses. */
+static unsigned count_loads(const struct core_file *c, bool virtual)
 {
 	unsigned n = 0;
 
-	for (uint64_t i = 0; i < c->phnum; i++)
-		n += get_le32(ph_at(c, i) + PH(p_type)) == PT_LOAD;
+	for (uint64_t i = 0; i < c->phnum; i++) {
+		const uint8_t *ph = ph_at(c, i);
+
+		n += get_le32(ph + PH(p_type)) == PT_LOAD && is_virtual(ph) == virtual;
+	}
 	return n;
 }
 
@@ -322,9 +332,13 @@ int inspect_file(const char *path, FILE *out, struct errbuf *err)
 	if (!ret)
 		ret = core_notes(&c, err);
 	if (!ret) {
-		fprintf(out, "%s: x86-64 ELF core, %u vCPU%s, %u memory segment%s, %s\n", path,
-			nr_vcpus(&c), nr_vcpus(&c) == 1 ? "" : "s", count_loads(&c),
-			count_loads(&c) == 1 ? "" : "s", c.vmci ? "VMCOREINFO present" : "no VMCOREINFO");
+		unsigned segs = count_loads(&c, false), virt = count_loads(&c, true);
+
+		fprintf(out, "%s: x86-64 ELF core, %u vCPU%s, %u memory segment%s, ", path,
+			nr_vcpus(&c), nr_vcpus(&c) == 1 ? "" : "s", segs, segs == 1 ? "" : "s");
+		if (virt)
+			fprintf(out, "%u kernel virtual mapping%s, ", virt, virt == 1 ? "" : "s");
+		fprintf(out, "%s\n", c.vmci ? "VMCOREINFO present" : "no VMCOREINFO");
 		print_vcpus(out, &c);
 		print_segments(out, &c);
 		print_vmcoreinfo(out, &c);

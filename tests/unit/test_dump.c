@@ -137,18 +137,18 @@ Test(dump, layout_plan)
 	struct dump_range r[2] = { { 0, 0x9F000, NULL }, { 0x100000, 0x3000, NULL } };
 	struct dump_layout l;
 
-	cr_assert_eq(dump_layout_plan(&l, r, 2, 100), 0);
+	cr_assert_eq(dump_layout_plan(&l, r, 2, 0, 100), 0);
 	cr_assert_eq(l.notes_off, 64 + 3 * 56);
 	cr_assert_eq(l.head_size, 64 + 3 * 56 + 100);
 	cr_assert_eq(l.data_off, 4096);
 	cr_assert_eq(l.shdr_off, 0);
 	cr_assert_eq(l.file_size, 4096 + 0x9F000 + 0x3000);
 	r[0].size = 0x9F001; /* the next range still starts on a page */
-	cr_assert_eq(dump_layout_plan(&l, r, 2, 100), 0);
+	cr_assert_eq(dump_layout_plan(&l, r, 2, 0, 100), 0);
 	cr_assert_eq(dump_next_offset(l.data_off, r[0].size), 4096 + 0xA0000);
 	cr_assert_eq(l.file_size, 4096 + 0xA0000 + 0x3000);
 	r[1].size = UINT64_MAX - 4096;
-	cr_assert_eq(dump_layout_plan(&l, r, 2, 100), -EOVERFLOW);
+	cr_assert_eq(dump_layout_plan(&l, r, 2, 0, 100), -EOVERFLOW);
 }
 
 Test(dump, pn_xnum_over_65534_headers)
@@ -163,11 +163,11 @@ Test(dump, pn_xnum_over_65534_headers)
 
 	for (size_t i = 0; i < nr; i++)
 		r[i] = (struct dump_range){ (uint64_t)i * 8192, 4096, NULL };
-	cr_assert_eq(dump_layout_plan(&l, r, nr, sizeof(notes)), 0);
+	cr_assert_eq(dump_layout_plan(&l, r, nr, 0, sizeof(notes)), 0);
 	cr_assert_neq(l.shdr_off, 0);
 	c.len = l.head_size;
 	c.b = malloc(c.len);
-	dump_head_build(c.b, &l, r, notes);
+	dump_head_build(c.b, &l, r, NULL, notes);
 	memcpy(&c.eh, c.b, sizeof(c.eh));
 	cr_assert_eq(c.eh.e_phnum, PN_XNUM);
 	cr_assert_eq(c.eh.e_shnum, 1);
