@@ -10,8 +10,12 @@
 #       LINUX_DIR/headers: linux-headers-<release> with -common and
 #       linux-kbuild, rewired to find each other there (kbuild: make -C
 #       LINUX_DIR/headers/usr/src/linux-headers-<release> M=DIR modules)
+#   linux-parts.sh dbg LINUX_DIR
+#       LINUX_DIR/vmlinux-dbg: the kernel with its debug information, from
+#       linux-image-<release>-dbg (about 280 MB to fetch, once), for crash
+#       and gdb; only that one file is extracted
 set -eu
-what=${1:?usage: linux-parts.sh modules|headers LINUX_DIR [MODULE...]}
+what=${1:?usage: linux-parts.sh modules|headers|dbg LINUX_DIR [MODULE...]}
 LINUX_DIR=$(cd "${2:?LINUX_DIR}" && pwd)
 shift 2
 
@@ -68,6 +72,17 @@ headers)
 	sed -i "s|^include /usr/src/|include $LINUX_DIR/headers/usr/src/|" "$src/Makefile"
 	rm -rf "$LINUX_DIR/headers"
 	mv "$tmp/root" "$LINUX_DIR/headers"
+	;;
+dbg)
+	pkg=$image_pkg-dbg
+	[ "${image_pkg%-unsigned}" = "$image_pkg" ] || pkg=${image_pkg%-unsigned}-dbg
+	echo "linux-parts: $pkg $version (about 280 MB, once)"
+	download "$pkg=$version"
+	member=./usr/lib/debug/boot/vmlinux-$release
+	dpkg-deb --fsys-tarfile "$tmp"/*.deb | tar -x -C "$tmp" "$member" ||
+		die "$pkg has no $member"
+	rm -f "$tmp"/*.deb
+	mv "$tmp/$member" "$LINUX_DIR/vmlinux-dbg"
 	;;
 *) die "unknown part $what" ;;
 esac

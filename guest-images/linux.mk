@@ -8,6 +8,7 @@
 #   build/guest-images/linux/initrd.cpio.gz  busybox-static /init: banner, then
 #                                            poweroff (or a panic on request)
 #   build/guest-images/linux/version, config the package and its kernel config
+#   build/guest-images/linux/vmlinux-dbg     the same kernel with debug info (crash, gdb)
 #
 # The kernel package is downloaded (apt-get download), never installed. Every
 # file appears only once complete (written to a temporary name, then renamed),
@@ -19,7 +20,13 @@ LINUX_PKG ?= linux-image-cloud-amd64
 LINUX_BUSYBOX ?= /bin/busybox
 
 .PHONY: linux-image
-linux-image: $(LINUX_DIR)/vmlinuz $(LINUX_DIR)/vmlinux $(LINUX_DIR)/initrd.cpio.gz
+linux-image: $(LINUX_DIR)/vmlinuz $(LINUX_DIR)/vmlinux $(LINUX_DIR)/initrd.cpio.gz \
+	$(LINUX_DIR)/vmlinux-dbg
+
+# The kernel with its debug information, for crash and gdb on the dumps
+# (the -dbg package, about 280 MB, fetched once; only vmlinux is kept).
+$(LINUX_DIR)/vmlinux-dbg: $(LINUX_DIR)/vmlinuz guest-images/linux-parts.sh
+	guest-images/linux-parts.sh dbg $(LINUX_DIR)
 
 # What the initrd loads for the dump path: pvpanic (ACPI QEMU0001, handled
 # by pvpanic-mmio), fw_cfg (QEMU0002, which also writes QEMU's vmcoreinfo

@@ -41,6 +41,8 @@ echo "== tests of tests/with-kvm (on this host) =="
 suite harness tests/integration/run.sh --dir tests/harness
 echo "== integration tests (on a KVM: tests/with-kvm) =="
 suite integration tests/with-kvm tests/integration/run.sh
+echo "== stock Linux guests (on a KVM that runs guest kernels natively: tests/with-kvm --full) =="
+suite linux-guest tests/with-kvm --full tests/integration/run.sh --dir tests/linux-guest
 
 echo "unit: $u_pass passed, $u_fail failed"
 echo "check: $((u_pass + s_pass)) passed, $((u_fail + s_fail)) failed, $s_skip skipped"

@@ -4,7 +4,11 @@
 it panic, and take QEMU's own dump (QMP dump-guest-memory, paging off): the
 peer that microvm's dumps are compared with.
 
-    qemu_dump.py KERNEL CMDLINE OUT.core [MEM]
+    qemu_dump.py KERNEL CMDLINE OUT.core [MEM] [initrd=FILE] [cpu=MODEL]
+
+MEM defaults to 256M, the CPU model to qemu64,-cx16 (the test guest's);
+a stock Linux guest takes its initrd and cpu=host (the peer of
+tests/linux-guest/dump.sh).
 
 Exit status 0 with OUT.core written; 77 when QEMU cannot run here (last line
 says why); 1 on any other failure (QEMU's console and messages printed).
@@ -50,13 +54,22 @@ def main(argv):
         sys.stderr.write(__doc__)
         return 2
     kernel, cmdline, out = argv[1], argv[2], argv[3]
-    mem = argv[4] if len(argv) > 4 else "256M"
+    mem, initrd, cpu = "256M", None, "qemu64,-cx16"
+    for a in argv[4:]:
+        if a.startswith("initrd="):
+            initrd = a[len("initrd="):]
+        elif a.startswith("cpu="):
+            cpu = a[len("cpu="):]
+        else:
+            mem = a
     tmp = tempfile.mkdtemp(prefix="qemu-dump.")
     sock, console = os.path.join(tmp, "qmp.sock"), os.path.join(tmp, "console.txt")
-    cmd = ["qemu-system-x86_64", "-M", "microvm", "-accel", "kvm", "-cpu", "qemu64,-cx16",
+    cmd = ["qemu-system-x86_64", "-M", "microvm", "-accel", "kvm", "-cpu", cpu,
            "-m", mem, "-nographic", "-no-reboot", "-device", "isa-debug-exit,iobase=0x501,iosize=2",
            "-device", "vmcoreinfo", "-device", "pvpanic", "-action", "panic=pause",
            "-qmp", "unix:%s,server=on,wait=off" % sock, "-kernel", kernel, "-append", cmdline]
+    if initrd:
+        cmd += ["-initrd", initrd]
     with open(console, "w") as con:
         try:
             q = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=con, stderr=subprocess.STDOUT)

@@ -8,10 +8,11 @@ TIMEOUT_test_panic_dump_module=300
 TIMEOUT_test_panic_dump_fwcfg=300
 TIMEOUT_test_panic_dump_without_vmcoreinfo=300
 
-# panic_linux MICROVM-ARGS...: boot the bzImage, panic, dump into $TMP/dumps.
+# panic_linux MICROVM-ARGS...: boot the bzImage, panic, dump into $TMP/dumps
+# (MEM: the guest's memory, default 512M).
 panic_linux() {
 	mkdir -p "$TMP/dumps"
-	timeout -k 5 240 "$MICROVM" run --mem 512M --dump-dir "$TMP/dumps" "$@" \
+	timeout -k 5 240 "$MICROVM" run --mem "${MEM:-512M}" --dump-dir "$TMP/dumps" "$@" \
 		--initrd "$LINUX_DIR/initrd.cpio.gz" --cmdline "console=ttyS0 microvm.action=panic" \
 		"$LINUX_DIR/vmlinuz" </dev/null >"$TMP/out" 2>&1
 	status=$?
@@ -45,16 +46,59 @@ PY
 	[ $((small * 8)) -lt $size ] || fail "the filtered dump ($small bytes) is not much smaller than RAM"
 }
 
+# check_crash CPUS: crash opens the dump with the debug vmlinux: sys names
+# the panic, bt of the panicking task goes through sysrq_handle_crash, log
+# ends with the panic, bt -a covers every CPU.
+check_crash() {
+	local vmlinux=$LINUX_DIR/vmlinux-dbg cpu
+	[ -f "$vmlinux" ] || fail "$vmlinux missing (make linux-image fetches it)"
+	command -v crash >/dev/null || fail "crash missing (make deps installs it)"
+	printf 'sys\nbt\nlog\nbt -a\nquit\n' >"$TMP/crash.in"
+	timeout 300 crash -s "$vmlinux" "$dump" <"$TMP/crash.in" >"$TMP/crash.txt" 2>&1 ||
+		{ tail -n 20 "$TMP/crash.txt"; fail "crash failed on the dump"; }
+	grep -q '^ *PANIC: "Kernel panic - not syncing: sysrq triggered crash"' "$TMP/crash.txt" ||
+		{ head -n 30 "$TMP/crash.txt"; fail "crash's sys does not name the panic"; }
+	grep -q "^ *CPUS: $1\b" "$TMP/crash.txt" || fail "crash's sys does not count $1 CPUs"
+	grep -q 'sysrq_handle_crash at ' "$TMP/crash.txt" ||
+		{ cat "$TMP/crash.txt"; fail "crash's bt does not go through sysrq_handle_crash"; }
+	# log: the panic line comes after the sysrq line, and the log ends within the panic report.
+	awk '/sysrq: Trigger a crash/ {s = NR} /Kernel panic - not syncing: sysrq triggered crash/ && s {p = NR}
+		END {exit !(p > s)}' "$TMP/crash.txt" || fail "crash's log lacks the panic after the sysrq line"
+	for cpu in $(seq 0 $(($1 - 1))); do
+		grep -q "^PID: .* CPU: $cpu " "$TMP/crash.txt" || fail "crash's bt -a does not show CPU $cpu"
+	done
+	echo "crash: $(grep -c 'sysrq_handle_crash at ' "$TMP/crash.txt") backtraces through sysrq_handle_crash"
+}
+
+# check_gdb: gdb on the dump with the debug vmlinux, its symbols moved by
+# the note's KERNELOFFSET (KASLR), unwinds the panicking CPU into panic().
+check_gdb() {
+	local vmlinux=$LINUX_DIR/vmlinux-dbg off
+	command -v gdb >/dev/null || fail "gdb missing (make deps installs it)"
+	off=$("$MICROVM" inspect "$dump" | sed -n 's/^ *KERNELOFFSET=\([0-9a-f]*\)$/\1/p')
+	[ -n "$off" ] || fail "the dump's VMCOREINFO has no KERNELOFFSET"
+	timeout 300 gdb -nx -batch -ex "symbol-file -o 0x$off $vmlinux" -ex 'info threads' \
+		-ex 'thread apply all bt' -c "$dump" >"$TMP/gdb.txt" 2>&1 ||
+		{ tail -n 20 "$TMP/gdb.txt"; fail "gdb failed on the dump"; }
+	grep -q ' in panic (fmt=.*sysrq triggered crash' "$TMP/gdb.txt" ||
+		{ cat "$TMP/gdb.txt"; fail "gdb's backtrace does not reach panic()"; }
+	grep -E '^#[0-9]+ ' "$TMP/gdb.txt" | sed 's/^/gdb: /' | head -n 12
+}
+
 test_panic_dump_module() {
-	panic_linux --vmcoreinfo
+	panic_linux --vmcoreinfo --cpus 2
 	expect_output 'microvm_vmcoreinfo .*published the VMCOREINFO note \(0x[0-9a-f]+, [0-9]+ bytes\) at 0x[0-9a-f]+'
 	check_dump_tools
+	check_crash 2
+	check_gdb
 }
 
 test_panic_dump_fwcfg() {
 	panic_linux --vmcoreinfo=fwcfg
 	expect_output 'microvm_vmcoreinfo: no QEMUVMCI device'
 	check_dump_tools
+	check_crash 1
+	check_gdb
 }
 
 test_panic_dump_without_vmcoreinfo() {
@@ -63,5 +107,54 @@ test_panic_dump_without_vmcoreinfo() {
 	makedumpfile --dump-dmesg "$dump" "$TMP/log.txt" >"$TMP/mdf.txt" 2>&1 &&
 		fail "makedumpfile read a dump with no VMCOREINFO"
 	cat "$TMP/mdf.txt"
-	grep -qi 'vmcoreinfo\|vmlinux' "$TMP/mdf.txt" || fail "makedumpfile does not say what it lacks"
+	# makedumpfile 1.7.2 says "Can't find some symbols for log_buf".
+	grep -qi 'vmcoreinfo\|vmlinux\|symbols' "$TMP/mdf.txt" || fail "makedumpfile does not say what it lacks"
+}
+
+# The peer: QEMU's microvm machine with its own vmcoreinfo device, on the
+# same KVM, kernel and initrd; after the panic, QMP dump-guest-memory. The
+# kernel log in both dumps (crash's log; makedumpfile's too where it reads
+# QEMU's dump) shows the same panic and the same call trace: the reliable
+# frames' function names (not the "?" guesses, addresses or timestamps).
+TIMEOUT_test_qemu_peer_dump=500
+panic_lines() {
+	sed -n 's/^\[ *[0-9.]*\] //p' "$1" | awk '
+		/sysrq: Trigger a crash/ {print; next}
+		/Kernel panic - not syncing/ {p = 1; print; next}
+		p && /^Call Trace:/ {t = 1; next}
+		t && /^ *<\/TASK>/ {exit}
+		t && /^ *[A-Za-z_][A-Za-z0-9_.]*\+0x/ {sub(/^ */, ""); sub(/\+0x.*/, ""); print}'
+}
+test_qemu_peer_dump() {
+	local who f
+	command -v qemu-system-x86_64 >/dev/null || fail "qemu-system-x86_64 missing (make deps installs it)"
+	MEM=256M panic_linux --vmcoreinfo=fwcfg
+	python3 "$ROOT/tests/integration/qemu_dump.py" "$LINUX_DIR/vmlinuz" \
+		"console=ttyS0 microvm.action=panic" "$TMP/qemu.core" 256M \
+		"initrd=$LINUX_DIR/initrd.cpio.gz" cpu=host >"$TMP/qemu.txt" 2>&1 ||
+		{ cat "$TMP/qemu.txt"; fail "QEMU did not produce a dump"; }
+	readelf -n "$TMP/qemu.core" | grep -q VMCOREINFO || fail "QEMU's dump has no VMCOREINFO note"
+	for who in qemu our; do
+		f=$TMP/qemu.core
+		[ $who = our ] && f=$dump
+		printf 'log\nquit\n' | timeout 300 crash -s "$LINUX_DIR/vmlinux-dbg" "$f" >"$TMP/$who-log.txt" 2>&1 ||
+			{ tail -n 20 "$TMP/$who-log.txt"; fail "crash cannot read the $who dump"; }
+		panic_lines "$TMP/$who-log.txt" >"$TMP/$who-panic.txt"
+	done
+	grep -q 'Kernel panic - not syncing: sysrq triggered crash' "$TMP/qemu-panic.txt" ||
+		{ tail -n 40 "$TMP/qemu-log.txt"; fail "QEMU's dump lacks the panic"; }
+	grep -q 'sysrq_handle_crash' "$TMP/qemu-panic.txt" || fail "QEMU's dump lacks the call trace"
+	diff "$TMP/qemu-panic.txt" "$TMP/our-panic.txt" || fail "the panic lines differ between QEMU's dump and ours"
+	sed 's/^/both: /' "$TMP/our-panic.txt"
+	# makedumpfile: ours always (the other tests); QEMU's where this makedumpfile can.
+	makedumpfile --dump-dmesg "$dump" "$TMP/our-mdf-log.txt" >"$TMP/mdf.txt" 2>&1 ||
+		{ cat "$TMP/mdf.txt"; fail "makedumpfile --dump-dmesg failed on our dump"; }
+	if makedumpfile --dump-dmesg "$TMP/qemu.core" "$TMP/qemu-mdf-log.txt" >"$TMP/mdf.txt" 2>&1; then
+		panic_lines "$TMP/qemu-mdf-log.txt" >"$TMP/qemu-mdf-panic.txt"
+		panic_lines "$TMP/our-mdf-log.txt" >"$TMP/our-mdf-panic.txt"
+		diff "$TMP/qemu-mdf-panic.txt" "$TMP/our-mdf-panic.txt" ||
+			fail "makedumpfile's panic lines differ between QEMU's dump and ours"
+	else
+		echo "NOTE: makedumpfile $(makedumpfile -v 2>&1 | sed -n 's/^makedumpfile: version \([^ ]*\).*/\1/p') cannot read QEMU's dump: $(grep -v '^$' "$TMP/mdf.txt" | head -n 1)"
+	fi
 }
