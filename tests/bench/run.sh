@@ -32,4 +32,11 @@ done
 # this host has none, in its nested VM (give it room for the guest and its
 # dump, which goes to the VM's tmpfs unless BENCH_DIR says otherwise).
 rmdir "$DIR" 2>/dev/null || true
-exec tests/with-kvm --mem "${BENCH_VM_MEM:-12G}" tests/bench/guest.sh
+tests/with-kvm --mem "${BENCH_VM_MEM:-12G}" tests/bench/guest.sh
+
+# Stock Linux against QEMU's microvm machine, on a KVM that runs guest
+# kernels natively (the nested VM on a PVM host): tests/bench/linux_bench.py.
+make -s linux-image
+echo
+exec tests/with-kvm --full --mem "${BENCH_VM_MEM:-12G}" python3 tests/bench/linux_bench.py \
+	build/guest-images/linux "${BENCH_LINUX_DIR:-/tmp/bench-linux}" "$REPEAT"
