@@ -158,3 +158,60 @@ test_qemu_peer_dump() {
 		echo "NOTE: makedumpfile $(makedumpfile -v 2>&1 | sed -n 's/^makedumpfile: version \([^ ]*\).*/\1/p') cannot read QEMU's dump: $(grep -v '^$' "$TMP/mdf.txt" | head -n 1)"
 	fi
 }
+
+# A kernel that never publishes its note (our module blocked by the kernel's
+# module_blacklist=) under --vmcoreinfo: the dump is still written, without
+# the note, with one warning that says why; the status is still 8.
+test_panic_without_publishing() {
+	mkdir -p "$TMP/dumps"
+	timeout -k 5 240 "$MICROVM" run --mem 512M --vmcoreinfo --dump-dir "$TMP/dumps" \
+		--initrd "$LINUX_DIR/initrd.cpio.gz" \
+		--cmdline "console=ttyS0 microvm.action=panic module_blacklist=microvm_vmcoreinfo" \
+		"$LINUX_DIR/vmlinuz" </dev/null >"$TMP/out" 2>&1
+	status=$?
+	expect_status 8
+	expect_output 'microvm initrd: microvm_vmcoreinfo not loaded'
+	expect_output 'microvm: vmcoreinfo: the page at 0x[0-9a-f]+ is still empty \(the guest has not published its note'
+	expect_output 'microvm: dump: wrote '
+	expect_no_output 'with the guest.s VMCOREINFO note'
+	set -- "$TMP"/dumps/microvm-core-*.elf
+	[ $# = 1 ] && [ -f "$1" ] || fail "expected one dump, got: $(ls "$TMP/dumps")"
+	readelf -n "$1" | grep -q VMCOREINFO && fail "the dump has a note the guest never published"
+	[ -z "$(find "$TMP/dumps" -name '*.tmp*')" ] || fail "a temporary file was left"
+}
+
+# A panic, a reset (--on-panic dump,reset), the kernel boots again, publishes
+# again and panics again: two dumps, each with the note of its own boot (the
+# address was cleared at the reset and published afresh).
+TIMEOUT_test_second_panic_after_reset=400
+test_second_panic_after_reset() {
+	local pid i n
+	mkdir -p "$TMP/dumps"
+	timeout -k 5 300 "$MICROVM" run -v --mem 512M --vmcoreinfo --on-panic dump,reset \
+		--dump-dir "$TMP/dumps" --initrd "$LINUX_DIR/initrd.cpio.gz" \
+		--cmdline "console=ttyS0 microvm.action=panic" "$LINUX_DIR/vmlinuz" \
+		</dev/null >"$TMP/out" 2>&1 &
+	pid=$!
+	for i in $(seq 280); do
+		n=$(grep -c 'microvm: dump: wrote' "$TMP/out")
+		[ "$n" -ge 2 ] && break
+		kill -0 $pid 2>/dev/null || break
+		sleep 1
+	done
+	kill $pid 2>/dev/null
+	wait $pid
+	[ "$n" -ge 2 ] || { tail -n 30 "$TMP/out"; fail "expected two dumps, saw $n"; }
+	expect_output 'vmcoreinfo: reset: address 0x[0-9a-f]+ cleared'
+	[ "$(grep -c 'with the guest.s VMCOREINFO note' "$TMP/out")" -ge 2 ] ||
+		fail "not every dump carries the guest's note"
+	set -- "$TMP"/dumps/microvm-core-*.elf
+	[ $# -ge 2 ] || fail "expected two dump files, got: $(ls "$TMP/dumps")"
+	for f in "$1" "$2"; do
+		makedumpfile --dump-dmesg "$f" "$TMP/log.txt" >"$TMP/mdf.txt" 2>&1 ||
+			{ cat "$TMP/mdf.txt"; fail "makedumpfile cannot read $f"; }
+		# Each dump holds its own boot's log: one kernel start, then the panic.
+		grep -q 'Kernel panic - not syncing: sysrq triggered crash' "$TMP/log.txt" ||
+			fail "$f: no panic in its log"
+		rm -f "$TMP/log.txt"
+	done
+}
