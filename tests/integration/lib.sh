@@ -55,6 +55,19 @@ expect_output() {
 	}
 }
 
+# wait_output PID REGEX N SECS: wait until $TMP/out has N lines matching
+# REGEX (grep -E), PID has ended, or SECS seconds have passed; prints how
+# many it saw.
+wait_output() {
+	local pid=$1 re=$2 want=$3 secs=$4 i
+	for i in $(seq "$secs"); do
+		[ "$(grep -Eac "$re" "$TMP/out")" -ge "$want" ] && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 1
+	done
+	grep -Eac "$re" "$TMP/out"
+}
+
 # expect_no_output REGEX
 expect_no_output() {
 	if grep -Eq -- "$1" "$TMP/out"; then

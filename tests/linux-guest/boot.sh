@@ -87,19 +87,14 @@ test_pvh_1cpu_5G() {
 # without EFI), which microvm's reset stub turns into an ACPI reset.
 TIMEOUT_test_reboot_then_poweroff=400
 test_reboot_then_poweroff() {
-	local pid i ups
+	local pid ups
 	mkfifo "$TMP/in"
 	timeout -k 5 300 "$MICROVM" run -v --vmcoreinfo --mem 512M --initrd "$LINUX_DIR/initrd.cpio.gz" \
 		--cmdline "console=ttyS0 microvm.action=reboot" "$LINUX_DIR/vmlinuz" \
 		<"$TMP/in" >"$TMP/out" 2>&1 &
 	pid=$!
 	exec 3>"$TMP/in"
-	for i in $(seq 300); do
-		ups=$(grep -ac 'microvm initrd: Linux .* is up' "$TMP/out")
-		[ "$ups" -ge 2 ] && break
-		kill -0 $pid 2>/dev/null || break
-		sleep 1
-	done
+	ups=$(wait_output $pid 'microvm initrd: Linux .* is up' 2 300)
 	# A subshell: if microvm is gone, SIGPIPE ends it, not the test.
 	(echo poweroff >&3) 2>/dev/null
 	wait $pid

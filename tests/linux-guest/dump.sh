@@ -185,19 +185,14 @@ test_panic_without_publishing() {
 # address was cleared at the reset and published afresh).
 TIMEOUT_test_second_panic_after_reset=400
 test_second_panic_after_reset() {
-	local pid i n
+	local pid n
 	mkdir -p "$TMP/dumps"
 	timeout -k 5 300 "$MICROVM" run -v --mem 512M --vmcoreinfo --on-panic dump,reset \
 		--dump-dir "$TMP/dumps" --initrd "$LINUX_DIR/initrd.cpio.gz" \
 		--cmdline "console=ttyS0 microvm.action=panic" "$LINUX_DIR/vmlinuz" \
 		</dev/null >"$TMP/out" 2>&1 &
 	pid=$!
-	for i in $(seq 280); do
-		n=$(grep -c 'microvm: dump: wrote' "$TMP/out")
-		[ "$n" -ge 2 ] && break
-		kill -0 $pid 2>/dev/null || break
-		sleep 1
-	done
+	n=$(wait_output $pid 'microvm: dump: wrote' 2 280)
 	kill $pid 2>/dev/null
 	wait $pid
 	[ "$n" -ge 2 ] || { tail -n 30 "$TMP/out"; fail "expected two dumps, saw $n"; }
