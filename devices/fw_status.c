@@ -82,6 +82,7 @@ static void fw_status_write(struct device *dev, uint64_t off, unsigned len, uint
 	}
 	if (s == MVBOOT_STATUS_OK) {
 		st->armed = 0;
+		atomic_store(&dev->vm->console_at_entry, atomic_load(&dev->vm->console_bytes));
 		log_info("firmware: ACPI tables placed, entering the kernel");
 		return;
 	}

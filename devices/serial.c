@@ -124,6 +124,7 @@ static void transmit(struct device *dev, uint8_t c)
 	 * the vCPUs to stop: its kick interrupts the write, and the byte is then
 	 * dropped, or a reader that never reads would keep microvm from exiting.
 	 */
+	atomic_fetch_add(&dev->vm->console_bytes, 1);
 	while (write(s->out_fd, &c, 1) < 0 && errno == EINTR)
 		if (atomic_load(&dev->vm->request) != VM_RUN)
 			return;

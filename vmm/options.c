@@ -200,7 +200,8 @@ static const char run_help[] =
 	"  -h, --help             this help\n"
 	"\n"
 	"Exit status: the guest's debug-exit status (odd), 0 after ACPI poweroff,\n"
-	"2 bad input or set-up failure, 4 guest fault (e.g. KVM internal error),\n"
+	"2 bad input or set-up failure, 4 guest fault (e.g. KVM internal error, or\n"
+	"a guest that triple-faults before printing, three boots in a row),\n"
 	"8 guest panic, 16 stopped by a signal or Ctrl-A x. After a panic (until a\n"
 	"reset) every end but the guest's own debug-exit gives 8, also a poweroff or\n"
 	"a reset under --no-reboot; microvm's own failure stays 2.\n";

@@ -332,10 +332,17 @@ static bool handle_exit(struct vcpu *v)
 	case KVM_EXIT_INTR:
 	case KVM_EXIT_HLT: /* only without an in-kernel irqchip; resume */
 		return true;
-	case KVM_EXIT_SHUTDOWN:
-		log_info("vCPU %u: triple fault (shutdown); resetting the VM", v->id);
+	case KVM_EXIT_SHUTDOWN: {
+		struct kvm_regs r = { 0 };
+
+		ioctl(v->fd, KVM_GET_REGS, &r);
+		log_info("vCPU %u: triple fault (shutdown) at RIP 0x%llx; resetting the VM", v->id,
+			 (unsigned long long)r.rip);
+		atomic_store(&v->vm->triple_fault_rip, r.rip);
+		atomic_store(&v->vm->triple_fault, true);
 		vm_request(v->vm, VM_REQ_RESET, 0);
 		return false;
+	}
 	case KVM_EXIT_SYSTEM_EVENT:
 		if (run->system_event.type == KVM_SYSTEM_EVENT_RESET) {
 			vm_request(v->vm, VM_REQ_RESET, 0);

@@ -297,6 +297,36 @@ static int vm_reset(struct vm *vm, struct errbuf *err)
 	return power_on(vm, err);
 }
 
+/*
+ * At a reset: whether the guest keeps triple-faulting at one RIP before its
+ * kernel prints anything, boot after boot (VM_SILENT_TRIPLE_FAULTS in a
+ * row). Rebooting it again would loop for ever, so the run ends instead,
+ * with a report. A guest that prints, or faults elsewhere, resets as usual.
+ */
+static bool cannot_boot(struct vm *vm)
+{
+	bool tf = atomic_exchange(&vm->triple_fault, false);
+	uint64_t rip = atomic_load(&vm->triple_fault_rip);
+	uint64_t out = atomic_load(&vm->console_bytes);
+	bool silent = tf && out == atomic_load(&vm->console_at_entry);
+
+	if (!silent)
+		vm->silent_triple_faults = 0;
+	else if (vm->silent_triple_faults && rip == vm->last_triple_fault_rip)
+		vm->silent_triple_faults++;
+	else
+		vm->silent_triple_faults = 1;
+	vm->last_triple_fault_rip = rip;
+	atomic_store(&vm->console_at_entry, out); /* the next boot's firmware output is not the kernel's */
+	if (vm->silent_triple_faults < VM_SILENT_TRIPLE_FAULTS)
+		return false;
+	log_err("the guest triple-faulted at RIP 0x%llx %u boots in a row, each time before its kernel "
+		"printed anything: it cannot boot, so microvm stops it (status %d). Check the kernel "
+		"and its command line; -v shows each fault, --no-reboot stops at the first",
+		(unsigned long long)rip, vm->silent_triple_faults, EXIT_GUEST_FAULT);
+	return true;
+}
+
 void vm_destroy(struct vm *vm)
 {
 	kvm_destroy_instance(vm);
@@ -418,6 +448,10 @@ int vm_run(struct vm *vm)
 				atomic_store(&vm->request, VM_RUN);
 				continue;
 			}
+		}
+		if (cannot_boot(vm)) {
+			atomic_store(&vm->exit_status, EXIT_GUEST_FAULT);
+			break;
 		}
 		if (vm->cfg.no_reboot) {
 			log_info("guest reset with --no-reboot: exiting");

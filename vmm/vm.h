@@ -124,7 +124,24 @@ struct vm {
 	int wake_fd; /* eventfd the main loop polls for requests */
 	uint64_t resets;
 	uint64_t panics;
+	/*
+	 * A guest that cannot boot: a vCPU triple-faulted (KVM_EXIT_SHUTDOWN,
+	 * at triple_fault_rip) before the kernel the firmware entered printed a
+	 * byte on the console. console_bytes counts the console's output,
+	 * console_at_entry is its value when the firmware entered the kernel
+	 * (and at each reset); silent_triple_faults counts such boots in a row
+	 * ending at the same RIP. See vm_run and docs/usage.md, Reset.
+	 */
+	_Atomic bool triple_fault;
+	_Atomic uint64_t triple_fault_rip;
+	_Atomic uint64_t console_bytes;
+	_Atomic uint64_t console_at_entry;
+	uint64_t last_triple_fault_rip;
+	unsigned silent_triple_faults;
 };
+
+/* Boots in a row that triple-fault silently at one RIP before microvm stops the guest. */
+#define VM_SILENT_TRIPLE_FAULTS 3
 
 /* Set up everything (KVM, RAM, devices, images) from cfg and files; -errno + message. */
 int vm_init(struct vm *vm, const struct vm_config *cfg, const struct boot_files *files,

@@ -81,3 +81,44 @@ test_fault_never_hangs() {
 	status=$?
 	[ $status != 124 ] || fail "microvm hung on a faulting guest"
 }
+
+# A guest that triple-faults at once: #UD with an empty IDT, then #GP,
+# #DF, shutdown (not int3: PVM's CPL0 emulator rejects it).
+build_triple_guest() {
+	cat >"$TMP/triple.S" <<'ASM'
+	.code32
+	.globl _start
+_start:
+	lidt idtr
+	ud2
+1:	jmp 1b
+	.p2align 3
+idtr:	.word 0
+	.long 0
+ASM
+	build_guest triple
+}
+
+# Boot after boot it faults before its kernel prints anything: microvm
+# resets it twice, then stops it with one clear error and status 4 instead
+# of looping for ever (QEMU loops).
+test_triple_fault_loop_stops() {
+	build_triple_guest
+	timeout 60 "$MICROVM" run -v "$TMP/triple.elf" </dev/null >"$TMP/out" 2>&1
+	status=$?
+	[ $status != 124 ] || fail "microvm looped on a guest that cannot boot"
+	expect_status 4
+	[ "$(grep -c 'triple fault (shutdown) at RIP 0x10000[0-9a-f]' "$TMP/out")" = 3 ] ||
+		{ cat "$TMP/out"; fail "expected three triple faults at the ud2"; }
+	expect_output 'microvm: the guest triple-faulted at RIP 0x10000[0-9a-f] 3 boots in a row, each time before its kernel printed anything: it cannot boot'
+	[ "$(grep -c 'resetting the VM (reset #' "$TMP/out")" = 2 ] || fail "expected two resets"
+}
+
+# With --no-reboot the first fault ends the run, status 0 (QEMU's -no-reboot).
+test_triple_fault_no_reboot() {
+	build_triple_guest
+	run_microvm run -v --no-reboot "$TMP/triple.elf"
+	expect_status 0
+	expect_output 'triple fault \(shutdown\) at RIP'
+	expect_output 'guest reset with --no-reboot: exiting'
+}
