@@ -18,17 +18,18 @@ DESTDIR ?=
 B       := build
 
 # Debian packages the build and the tests need; `make deps` installs missing ones.
-DEB_PKGS := gcc make binutils pkg-config libc6-dev linux-libc-dev libfdt-dev liburing-dev libjansson-dev \
+DEB_PKGS := gcc make binutils pkg-config libc6-dev linux-libc-dev libfdt-dev liburing-dev libjansson-dev zlib1g-dev socat \
 	libcriterion-dev acpica-tools elfutils gdb makedumpfile crash device-tree-compiler \
 	qemu-system-x86 busybox-static cpio xz-utils zstd lz4 python3 coreutils
 
 WARN    := -Wall -Wextra -Werror -Wformat=2 -Wmissing-prototypes -Wno-unused-parameter
 CFLAGS  ?= -O2 -g
 BASE_CFLAGS := -std=gnu11 $(WARN) -I. -D_GNU_SOURCE -MMD -MP
-PKG_CFLAGS = $(shell pkg-config --cflags liburing jansson 2>/dev/null)
+PKG_CFLAGS = $(shell pkg-config --cflags liburing jansson zlib 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs liburing 2>/dev/null || echo -luring) \
              $(shell pkg-config --libs libfdt 2>/dev/null || echo -lfdt) \
-             $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
+             $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson) \
+             $(shell pkg-config --libs zlib 2>/dev/null || echo -lz)
 CRIT_CFLAGS = $(shell pkg-config --cflags criterion 2>/dev/null)
 CRIT_LIBS   = $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
 LDLIBS  := -lpthread

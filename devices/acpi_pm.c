@@ -4,7 +4,7 @@
  * powers off by writing SLP_TYP (from \_S5, 5) | SLP_EN to the sleep control
  * register, and reboots by writing RESET_VALUE to the reset register. There
  * are no sleeping states (no \_S1-\_S4), so the status register has nothing
- * to report and reads 0. No guest-visible state: nothing to save.
+ * to report and reads 0.
  *
  * Each byte of a wider access is treated as an access to its own register,
  * as on an 8-bit IO bus.
@@ -13,6 +13,7 @@
 
 #include "acpi/aml_devices.h"
 #include "vmm/log.h"
+#include "vmm/state.h"
 #include "vmm/vm.h"
 
 static int acpi_pm_create(struct vm *vm, struct device *dev)
@@ -72,9 +73,31 @@ static void acpi_pm_write(struct device *dev, uint64_t off, unsigned len, uint64
 	}
 }
 
+/*
+ * Record "acpi_pm" v1 has no fields: the registers are write-only or read 0
+ * (hardware-reduced ACPI has no PM1 blocks, and no sleep state sets
+ * WAK_STS), and a write acts at once. The record still marks the device in
+ * the file, so a load checks the machine has it, and a later version that
+ * keeps register state has its place.
+ */
+static int acpi_pm_save(struct device *dev, struct state_writer *w)
+{
+	state_record_begin(w, "acpi_pm", 1);
+	return state_record_end(w);
+}
+
+static int acpi_pm_load(struct device *dev, struct state_reader *r)
+{
+	uint32_t version;
+
+	return state_record_open(r, "acpi_pm", 1, &version);
+}
+
 const struct device_ops acpi_pm_ops = {
 	.name = "acpi_pm",
 	.create = acpi_pm_create,
 	.io_read = acpi_pm_read,
 	.io_write = acpi_pm_write,
+	.save = acpi_pm_save,
+	.load = acpi_pm_load,
 };

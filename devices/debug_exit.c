@@ -2,7 +2,8 @@
 /*
  * The test guests' way out, compatible with QEMU's isa-debug-exit: a write
  * of value v ends microvm with status (v << 1) | 1. Present only with
- * --debug-exit, since any guest could otherwise end the VMM.
+ * --debug-exit, since any guest could otherwise end the VMM. A write acts at
+ * once and nothing is kept, so there is no state record.
  */
 #include "devices/debug_exit.h"
 

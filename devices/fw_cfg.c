@@ -8,6 +8,7 @@
 #include "devices/fw_cfg.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -542,35 +543,145 @@ static int fwcfg_dev_acpi(struct device *dev, struct acpi_ctx *ctx)
 }
 
 /*
- * Record "fw_cfg" v1: the selector state only. Item contents are rebuilt by
- * their owners at start-up (writable ones saved by their owners); any
- * cur_offset is safe, since every read checks it against the item size.
+ * Record "fw_cfg" v1: the selector state, then a child "file-N" per writable
+ * file (path, data), since the guest changes those. Read-only items and
+ * files are rebuilt identically at start-up and not saved.
  */
 static int fwcfg_dev_save(struct device *dev, struct state_writer *w)
 {
-	struct fwcfg_state st;
+	struct fwcfg *fw = dev->priv;
+	unsigned n = 0;
 
-	fwcfg_get_state(dev->priv, &st);
 	state_record_begin(w, "fw_cfg", 1);
-	state_put_u16(w, "cur_key", st.cur_key);
-	state_put_u32(w, "cur_offset", st.cur_offset);
-	state_put_u64(w, "dma_addr", st.dma_addr);
+	state_put_u16(w, "cur_key", fw->cur_key);
+	state_put_u32(w, "cur_offset", fw->cur_offset);
+	state_put_u64(w, "dma_addr", fw->dma_addr);
+	for (unsigned i = 0; i < fw->nr_files; i++) {
+		const struct fwcfg_file *f = &fw->files[i];
+		char node[STATE_NAME_MAX + 1];
+
+		if (!f->item.writable)
+			continue;
+		snprintf(node, sizeof(node), "file-%u", n++);
+		state_node_begin(w, node);
+		state_put_string(w, "path", f->name);
+		state_put_bytes(w, "data", f->item.data, f->item.size);
+		state_node_end(w);
+	}
 	return state_record_end(w);
+}
+
+/*
+ * The selector state as the device itself keeps it: the guest may select a
+ * key with no item (reads give 0), but then the offset never moved; with an
+ * item it never passes the end; only the DMA address's high half is latched
+ * (a low-half write starts the transfer and clears it).
+ */
+static int fwcfg_check_state(const struct fwcfg *fw, const struct fwcfg_state *st,
+			     struct state_reader *r)
+{
+	const struct fwcfg_item *it = item_of(fw, st->cur_key);
+	uint32_t size = it && it->present ? it->size : 0;
+
+	if (st->cur_offset > size)
+		return state_invalid(r, "offset %u beyond the %u bytes of key 0x%x", st->cur_offset, size,
+				     st->cur_key);
+	if (st->dma_addr && !fw->gm)
+		return state_invalid(r, "DMA address 0x%llx, but this fw_cfg has no DMA",
+				     (unsigned long long)st->dma_addr);
+	if ((uint32_t)st->dma_addr)
+		return state_invalid(r, "DMA address 0x%llx is not a latched high half",
+				     (unsigned long long)st->dma_addr);
+	return 0;
+}
+
+/* Whether a name from a state file is safe to print on one line. */
+static bool name_printable(const char *name)
+{
+	size_t n = strnlen(name, FWCFG_NAME_LEN);
+
+	if (n == FWCFG_NAME_LEN)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (name[i] < 0x20 || name[i] > 0x7e)
+			return false;
+	return true;
+}
+
+/*
+ * One "file-N" node of the entered fw_cfg record: the index of the writable
+ * file it names, which must have the saved size, and the saved bytes in *data.
+ */
+static int fwcfg_load_file(struct fwcfg *fw, struct state_reader *r, const char *node,
+			   const uint8_t **data)
+{
+	const char *path;
+	size_t len;
+	int i, rc;
+
+	if ((rc = state_node_enter(r, node)))
+		return rc;
+	if ((rc = state_get_string(r, "path", &path)) || (rc = state_get_blob(r, "data", data, &len)))
+		goto out;
+	i = file_index(fw, path);
+	if (i < 0 || !fw->files[i].item.writable)
+		rc = state_invalid(r, "fw_cfg has no writable file %s here",
+				   name_printable(path) ? path : "(by that unprintable name)");
+	else if (len != fw->files[i].item.size)
+		rc = state_invalid(r, "fw_cfg file %s: %zu bytes saved, %u here", path, len,
+				   fw->files[i].item.size);
+	else
+		rc = i;
+out:
+	state_node_leave(r);
+	return rc;
 }
 
 static int fwcfg_dev_load(struct device *dev, struct state_reader *r)
 {
+	struct fwcfg *fw = dev->priv;
+	const uint8_t **data = calloc(fw->nr_files + 1, sizeof(*data));
 	struct fwcfg_state st;
+	const char *node;
 	uint32_t version;
-	int rc;
+	int iter = 0, rc;
 
+	if (!data)
+		return errf(&r->err, -ENOMEM, "state: fw_cfg: out of memory");
 	if ((rc = state_record_open(r, "fw_cfg", 1, &version)) ||
 	    (rc = state_get_u16(r, "cur_key", &st.cur_key)) ||
 	    (rc = state_get_u32(r, "cur_offset", &st.cur_offset)) ||
-	    (rc = state_get_u64(r, "dma_addr", &st.dma_addr)))
-		return rc;
-	fwcfg_set_state(dev->priv, &st);
-	return 0;
+	    (rc = state_get_u64(r, "dma_addr", &st.dma_addr)) ||
+	    (rc = fwcfg_check_state(fw, &st, r)) || (rc = state_node_enter(r, "fw_cfg")))
+		goto out;
+	while (state_child_next(r, &iter, &node)) {
+		const uint8_t *d;
+
+		rc = fwcfg_load_file(fw, r, node, &d);
+		if (rc < 0)
+			break;
+		if (data[rc]) {
+			rc = state_invalid(r, "fw_cfg file %s saved twice", fw->files[rc].name);
+			break;
+		}
+		data[rc] = d;
+		rc = 0;
+	}
+	state_node_leave(r);
+	for (unsigned i = 0; !rc && i < fw->nr_files; i++)
+		if (fw->files[i].item.writable && !data[i])
+			rc = errf(&r->err, -EINVAL, "state: record fw_cfg lacks writable file %s",
+				  fw->files[i].name);
+	if (rc)
+		goto out;
+	/* Everything checked: now change the device. */
+	fwcfg_set_state(fw, &st);
+	for (unsigned i = 0; i < fw->nr_files; i++)
+		if (data[i] && fw->files[i].item.size)
+			memcpy(fw->files[i].item.data, data[i], fw->files[i].item.size);
+out:
+	free(data);
+	return rc;
 }
 
 const struct device_ops fwcfg_device_ops = {

@@ -13,6 +13,7 @@
  * and owns the copy. Writable files are changed by the guest (DMA WRITE)
  * and are NOT restored by fwcfg_reset(): the module that added a writable
  * file resets it in its own reset op (fwcfg_file_data() gives it the bytes).
+ * The device's state record saves every writable file's bytes (by name).
  */
 #ifndef MICROVM_DEVICES_FW_CFG_H
 #define MICROVM_DEVICES_FW_CFG_H

@@ -93,12 +93,13 @@ static void fw_status_write(struct device *dev, uint64_t off, unsigned len, uint
 	vm_request(dev->vm, VM_REQ_EXIT, EXIT_GUEST_FAULT);
 }
 
+/* Record "fw-status" v1: whether the port still listens to the firmware. */
 static int fw_status_save(struct device *dev, struct state_writer *w)
 {
 	struct fw_status *st = dev->priv;
 
-	state_record_begin(w, "fw_status", 1);
-	state_put_u8(w, "armed", st->armed);
+	state_record_begin(w, "fw-status", 1);
+	state_put_bool(w, "armed", st->armed);
 	return state_record_end(w);
 }
 
@@ -106,14 +107,12 @@ static int fw_status_load(struct device *dev, struct state_reader *r)
 {
 	struct fw_status *st = dev->priv;
 	uint32_t version;
-	uint8_t armed;
+	bool armed;
 	int rc;
 
-	if ((rc = state_record_open(r, "fw_status", 1, &version)) ||
-	    (rc = state_get_u8(r, "armed", &armed)))
+	if ((rc = state_record_open(r, "fw-status", 1, &version)) ||
+	    (rc = state_get_bool(r, "armed", &armed)))
 		return rc;
-	if (armed > 1)
-		return -EINVAL;
 	st->armed = armed;
 	return 0;
 }

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 
 #include "vmm/log.h"
+#include "vmm/state.h"
 #include "vmm/vm.h"
 
 #define STATUS_OBF 0x01	   /* output buffer full */
@@ -129,6 +130,39 @@ static void i8042_write(struct device *dev, uint64_t off, unsigned len, uint64_t
 		write_data(dev, k, (uint8_t)val);
 }
 
+/* Record "i8042" v1: the controller's registers and the command awaiting its data byte. */
+static int i8042_save(struct device *dev, struct state_writer *w)
+{
+	struct i8042 *k = dev->priv;
+
+	state_record_begin(w, "i8042", 1);
+	state_put_u8(w, "ctr", k->ctr);
+	state_put_u8(w, "out", k->out);
+	state_put_bool(w, "out_full", k->out_full);
+	state_put_u8(w, "pending", k->pending);
+	state_put_bool(w, "last_was_cmd", k->last_was_cmd);
+	return state_record_end(w);
+}
+
+static int i8042_load(struct device *dev, struct state_reader *r)
+{
+	struct i8042 *k = dev->priv, t;
+	uint32_t version;
+	int rc;
+
+	if ((rc = state_record_open(r, "i8042", 1, &version)) ||
+	    (rc = state_get_u8(r, "ctr", &t.ctr)) || (rc = state_get_u8(r, "out", &t.out)) ||
+	    (rc = state_get_bool(r, "out_full", &t.out_full)) ||
+	    (rc = state_get_u8(r, "pending", &t.pending)) ||
+	    (rc = state_get_bool(r, "last_was_cmd", &t.last_was_cmd)))
+		return rc;
+	/* Only these two commands wait for a data byte (write_command). */
+	if (t.pending && t.pending != CMD_WRITE_CTR && t.pending != CMD_WRITE_OUTPORT)
+		return state_invalid(r, "pending command 0x%02x takes no data byte", t.pending);
+	*k = t;
+	return 0;
+}
+
 static int i8042_create(struct vm *vm, struct device *dev)
 {
 	int r;
@@ -158,4 +192,6 @@ const struct device_ops i8042_ops = {
 	.reset = i8042_reset,
 	.io_read = i8042_read,
 	.io_write = i8042_write,
+	.save = i8042_save,
+	.load = i8042_load,
 };

@@ -20,6 +20,7 @@
 #include "acpi/aml_devices.h"
 #include "vmm/acpi_build.h"
 #include "vmm/log.h"
+#include "vmm/state.h"
 #include "vmm/vm.h"
 
 struct pvpanic {
@@ -85,6 +86,34 @@ static void pvpanic_write(struct device *dev, uint64_t off, unsigned len, uint64
 	}
 }
 
+/*
+ * Record "pvpanic" v1: whether the guest panicked in this boot, so a
+ * restored guest that panics again is not dumped twice. The port's read
+ * value is a constant.
+ */
+static int pvpanic_save(struct device *dev, struct state_writer *w)
+{
+	struct pvpanic *s = dev->priv;
+
+	state_record_begin(w, "pvpanic", 1);
+	state_put_bool(w, "panicked", s->panicked);
+	return state_record_end(w);
+}
+
+static int pvpanic_load(struct device *dev, struct state_reader *r)
+{
+	struct pvpanic *s = dev->priv;
+	uint32_t version;
+	bool panicked;
+	int rc;
+
+	if ((rc = state_record_open(r, "pvpanic", 1, &version)) ||
+	    (rc = state_get_bool(r, "panicked", &panicked)))
+		return rc;
+	s->panicked = panicked;
+	return 0;
+}
+
 static int pvpanic_acpi(struct device *dev, struct acpi_ctx *ctx)
 {
 	acpi_ctx_append_sb(ctx, acpi_aml_pvpanic(acpi_ctx_arena(ctx), PVPANIC_PORT));
@@ -98,5 +127,7 @@ const struct device_ops pvpanic_ops = {
 	.reset = pvpanic_reset,
 	.io_read = pvpanic_read,
 	.io_write = pvpanic_write,
+	.save = pvpanic_save,
+	.load = pvpanic_load,
 	.acpi = pvpanic_acpi,
 };

@@ -15,6 +15,7 @@
 
 #include "acpi/aml_devices.h"
 #include "vmm/acpi_build.h"
+#include "vmm/state.h"
 #include "vmm/vm.h"
 
 #define UART_RBR 0 /* DLAB=0 read */
@@ -147,6 +148,12 @@ static uint8_t modem_status(const struct serial *s)
 	return MSR_DCD | MSR_DSR | MSR_CTS;
 }
 
+/* The transmitter is always empty. */
+static uint8_t lsr_of(const struct serial *s)
+{
+	return LSR_THRE | LSR_TEMT | (s->rx_len ? LSR_DR : 0) | s->lsr_oe;
+}
+
 static uint64_t serial_read(struct device *dev, uint64_t off, unsigned len)
 {
 	struct serial *s = to_serial(dev);
@@ -178,7 +185,7 @@ static uint64_t serial_read(struct device *dev, uint64_t off, unsigned len)
 		v = s->mcr;
 		break;
 	case UART_LSR:
-		v = LSR_THRE | LSR_TEMT | (s->rx_len ? LSR_DR : 0) | s->lsr_oe;
+		v = lsr_of(s);
 		s->lsr_oe = 0;
 		break;
 	case UART_MSR:
@@ -292,6 +299,90 @@ void serial_rx(struct device *dev, const uint8_t *buf, unsigned n)
 	update_irq(dev);
 }
 
+/*
+ * Record "serial" v1: every register a guest can read or that shapes what it
+ * reads, the receive FIFO oldest byte first, and the interrupt line. IIR,
+ * LSR and MSR are computed from the rest; they are saved too, so a reader
+ * of the file sees the registers as the guest does, and a load refuses a
+ * file where they disagree.
+ */
+static int serial_save(struct device *dev, struct state_writer *w)
+{
+	struct serial *s = to_serial(dev);
+	uint8_t rx[SERIAL_RX_SIZE];
+
+	for (unsigned i = 0; i < s->rx_len; i++)
+		rx[i] = s->rx[(s->rx_head + i) % SERIAL_RX_SIZE];
+	state_record_begin(w, "serial", 1);
+	state_put_u8(w, "ier", s->ier);
+	state_put_u8(w, "iir", iir_of(s));
+	state_put_u8(w, "fcr", s->fcr);
+	state_put_u8(w, "lcr", s->lcr);
+	state_put_u8(w, "mcr", s->mcr);
+	state_put_u8(w, "lsr", lsr_of(s));
+	state_put_u8(w, "msr", modem_status(s));
+	state_put_u8(w, "scr", s->scr);
+	state_put_u8(w, "dll", s->dll);
+	state_put_u8(w, "dlm", s->dlm);
+	state_put_bool(w, "thr_irq", s->thr_irq);
+	state_put_bytes(w, "rx", rx, s->rx_len);
+	state_put_bool(w, "irq_level", s->irq_level);
+	return state_record_end(w);
+}
+
+/* Registers into t; the values only writes of the guest could have produced. */
+static int serial_load_regs(struct state_reader *r, struct serial *t)
+{
+	bool irq_level;
+	int rc;
+
+	if ((rc = state_get_u8(r, "ier", &t->ier)) || (rc = state_get_u8(r, "fcr", &t->fcr)) ||
+	    (rc = state_get_u8(r, "lcr", &t->lcr)) || (rc = state_get_u8(r, "mcr", &t->mcr)) ||
+	    (rc = state_get_u8(r, "scr", &t->scr)) || (rc = state_get_u8(r, "dll", &t->dll)) ||
+	    (rc = state_get_u8(r, "dlm", &t->dlm)) || (rc = state_get_bool(r, "thr_irq", &t->thr_irq)) ||
+	    (rc = state_get_bool(r, "irq_level", &irq_level)))
+		return rc;
+	t->irq_level = irq_level;
+	if (t->ier & ~0x0f)
+		return state_invalid(r, "IER 0x%02x has reserved bits set", t->ier);
+	if (t->fcr & ~0xc9)
+		return state_invalid(r, "FCR 0x%02x has bits that do not stay set", t->fcr);
+	if (t->mcr & ~0x1f)
+		return state_invalid(r, "MCR 0x%02x has reserved bits set", t->mcr);
+	return 0;
+}
+
+static int serial_load(struct device *dev, struct state_reader *r)
+{
+	struct serial *s = to_serial(dev), t = *s;
+	const uint8_t *rx;
+	uint8_t iir, lsr, msr;
+	uint32_t version;
+	size_t rx_len;
+	int rc;
+
+	if ((rc = state_record_open(r, "serial", 1, &version)) || (rc = serial_load_regs(r, &t)) ||
+	    (rc = state_get_blob(r, "rx", &rx, &rx_len)) || (rc = state_get_u8(r, "iir", &iir)) ||
+	    (rc = state_get_u8(r, "lsr", &lsr)) || (rc = state_get_u8(r, "msr", &msr)))
+		return rc;
+	if (rx_len > SERIAL_RX_SIZE)
+		return state_invalid(r, "%zu bytes in the receive FIFO, which holds %u", rx_len,
+				     SERIAL_RX_SIZE);
+	memcpy(t.rx, rx, rx_len);
+	t.rx_head = 0;
+	t.rx_len = (unsigned)rx_len;
+	t.lsr_oe = lsr & LSR_OE;
+	if (iir != iir_of(&t) || lsr != lsr_of(&t) || msr != modem_status(&t))
+		return state_invalid(r, "IIR 0x%02x, LSR 0x%02x, MSR 0x%02x disagree with the other registers",
+				     iir, lsr, msr);
+	if (t.irq_level != !(iir & IIR_NO_INT))
+		return state_invalid(r, "interrupt line %d, but IIR 0x%02x", t.irq_level, iir);
+	*s = t;
+	/* KVM's irqchip state does not carry which source holds a line: assert ours again. */
+	vm_irq_line(dev->vm, SERIAL_IRQ, s->irq_level);
+	return 0;
+}
+
 static int serial_acpi(struct device *dev, struct acpi_ctx *ctx)
 {
 	acpi_ctx_append_sb(ctx, acpi_aml_serial(acpi_ctx_arena(ctx), 0, SERIAL_BASE, SERIAL_IRQ));
@@ -305,5 +396,7 @@ const struct device_ops serial_ops = {
 	.reset = serial_reset,
 	.io_read = serial_read,
 	.io_write = serial_write,
+	.save = serial_save,
+	.load = serial_load,
 	.acpi = serial_acpi,
 };

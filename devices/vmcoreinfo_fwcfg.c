@@ -110,20 +110,21 @@ static void vmci_fwcfg_reset(struct device *dev)
 	sync_file(s);
 }
 
+/*
+ * Record "vmcoreinfo-fwcfg" v1: the record the guest last published whole.
+ * The file's bytes are fw_cfg's (it saves every writable file), since a
+ * partial write may have changed them without publishing.
+ */
 static int vmci_fwcfg_save(struct device *dev, struct state_writer *w)
 {
 	struct vmci_fwcfg *s = dev->priv;
-	int r = state_record_begin(w, VMCI_FWCFG_STATE, VMCI_FWCFG_STATE_VERSION);
 
-	if (!r)
-		r = state_put_u8(w, "written", s->rec.written);
-	if (!r)
-		r = state_put_u16(w, "guest_format", s->rec.guest_format);
-	if (!r)
-		r = state_put_u32(w, "size", s->rec.size);
-	if (!r)
-		r = state_put_u64(w, "paddr", s->rec.paddr);
-	return r ? r : state_record_end(w);
+	state_record_begin(w, VMCI_FWCFG_STATE, VMCI_FWCFG_STATE_VERSION);
+	state_put_bool(w, "written", s->rec.written);
+	state_put_u16(w, "guest_format", s->rec.guest_format);
+	state_put_u32(w, "size", s->rec.size);
+	state_put_u64(w, "paddr", s->rec.paddr);
+	return state_record_end(w);
 }
 
 static int vmci_fwcfg_load(struct device *dev, struct state_reader *r)
@@ -131,24 +132,17 @@ static int vmci_fwcfg_load(struct device *dev, struct state_reader *r)
 	struct vmci_fwcfg *s = dev->priv;
 	struct vmci_fwcfg_rec rec = { 0 };
 	uint32_t version;
-	uint8_t written;
-	int rc = state_record_open(r, VMCI_FWCFG_STATE, VMCI_FWCFG_STATE_VERSION, &version);
+	int rc;
 
-	if (!rc)
-		rc = state_get_u8(r, "written", &written);
-	if (!rc)
-		rc = state_get_u16(r, "guest_format", &rec.guest_format);
-	if (!rc)
-		rc = state_get_u32(r, "size", &rec.size);
-	if (!rc)
-		rc = state_get_u64(r, "paddr", &rec.paddr);
-	if (rc)
+	if ((rc = state_record_open(r, VMCI_FWCFG_STATE, VMCI_FWCFG_STATE_VERSION, &version)) ||
+	    (rc = state_get_bool(r, "written", &rec.written)) ||
+	    (rc = state_get_u16(r, "guest_format", &rec.guest_format)) ||
+	    (rc = state_get_u32(r, "size", &rec.size)) || (rc = state_get_u64(r, "paddr", &rec.paddr)))
 		return rc;
-	if (written > 1)
-		return -EINVAL;
-	rec.written = written;
+	/* Reset zeroes the record and only a whole write sets written. */
+	if (!rec.written && (rec.guest_format || rec.size || rec.paddr))
+		return state_invalid(r, "a record that was never published has values");
 	s->rec = rec;
-	sync_file(s);
 	return 0;
 }
 

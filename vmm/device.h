@@ -33,7 +33,11 @@ struct device_ops {
 	 */
 	uint64_t (*io_read)(struct device *dev, uint64_t off, unsigned len);
 	void (*io_write)(struct device *dev, uint64_t off, unsigned len, uint64_t val);
-	/* Guest-visible state as a named, versioned record (vmm/state.h). Optional. */
+	/*
+	 * Guest-visible state as a versioned record named .name (vmm/state.h,
+	 * vmm/devstate.c). Optional; a load refuses bad values and leaves the
+	 * device unchanged then.
+	 */
 	int (*save)(struct device *dev, struct state_writer *w);
 	int (*load)(struct device *dev, struct state_reader *r);
 	/* Contribute AML to the DSDT or add an SSDT. Optional. */

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,7 @@ struct progress {
 	const struct dump_io *io; /* while writing: io->written */
 	const uint64_t *zero;	  /* while writing: bytes of zero pages skipped */
 	bool syncing;		  /* all written, fsync running */
+	struct dump_progress *shared; /* the caller's copy, or NULL */
 };
 
 static uint64_t now_ns(void)
@@ -71,6 +73,10 @@ static void progress_update(struct progress *pg, const char *what)
 	uint64_t t, done;
 	unsigned pct;
 
+	if (pg->shared) {
+		atomic_store(&pg->shared->total, pg->total);
+		atomic_store(&pg->shared->done, progress_done(pg));
+	}
 	if (!pg->on)
 		return;
 	t = now_ns();
@@ -94,6 +100,8 @@ static void progress_end(struct progress *pg, bool ok, uint64_t ns)
 {
 	const char *nl = log_crlf ? "\r\n" : "\n";
 
+	if (ok && pg->shared)
+		atomic_store(&pg->shared->done, pg->total);
 	if (!pg->on)
 		return;
 	if (ok)
@@ -126,7 +134,7 @@ static bool page_is_zero(const uint8_t *p, size_t n)
  * DUMP_IO_CHUNK; every all-zero page stays a hole in the (ftruncate'd) file
  * (docs/performance.md tells why small gaps are not merged any more).
  */
-static int range_write(struct dump_io *io, const struct dump_range *r, uint64_t off,
+int dump_range_write(struct dump_io *io, const struct dump_range *r, uint64_t off,
 		       uint64_t *zero)
 {
 	uint64_t run_start = 0, run_end = 0; /* [start, end) of the open run of data pages */
@@ -221,6 +229,29 @@ static int file_link(struct dump_file *f, const char *name)
 	return linkat(f->fd, "", f->dirfd, name, AT_EMPTY_PATH) < 0 ? -errno : 0;
 }
 
+/*
+ * A name the caller chose: link the file under a temporary name, then rename
+ * it over the final one, so a reader sees the old file or the whole new one.
+ */
+static int file_publish_as(struct dump_file *f, const char *dir, const char *name, char *path_out,
+			   size_t path_len, struct errbuf *err)
+{
+	char tmp[96];
+	int ret;
+
+	snprintf(tmp, sizeof(tmp), ".microvm-core-%d-%" PRIu64 ".new", (int)getpid(), now_ns());
+	ret = file_link(f, tmp);
+	if (!ret && renameat(f->dirfd, tmp, f->dirfd, name) < 0) {
+		ret = -errno;
+		unlinkat(f->dirfd, tmp, 0);
+	}
+	if (ret)
+		return errf(err, ret, "dump: cannot name the core %s/%s: %s", dir, name, strerror(-ret));
+	fsync(f->dirfd);
+	snprintf(path_out, path_len, "%s/%s", dir, name);
+	return 0;
+}
+
 static int file_publish(struct dump_file *f, const char *dir, time_t t, char *path_out,
 			size_t path_len, struct errbuf *err)
 {
@@ -312,7 +343,7 @@ static void virtual_view(const struct dump_source *src, const struct dump_range 
  * anything else (or a file system that refuses, like older tmpfs) keeps
  * buffered writes.
  */
-static bool direct_ok(int fd, const struct dump_range *r, size_t nr)
+bool dump_direct_on(int fd, const struct dump_range *r, size_t nr)
 {
 	int fl = fcntl(fd, F_GETFL);
 	bool ok = fl >= 0;
@@ -324,7 +355,7 @@ static bool direct_ok(int fd, const struct dump_range *r, size_t nr)
 	return fcntl(fd, F_SETFL, fl | O_DIRECT) == 0;
 }
 
-static void direct_off(int fd)
+void dump_direct_off(int fd)
 {
 	int fl = fcntl(fd, F_GETFL);
 
@@ -371,7 +402,7 @@ static int dump_body(const struct dump_source *src, const struct dump_range *r, 
 		return ret;
 	}
 	dump_io_init(&io, f->fd, !(flags & DUMP_F_NO_URING));
-	direct = io.uring && !(flags & DUMP_F_NO_DIRECT) && direct_ok(f->fd, r, nr);
+	direct = io.uring && !(flags & DUMP_F_NO_DIRECT) && dump_direct_on(f->fd, r, nr);
 	st->uring = io.uring;
 	st->direct = direct;
 	pg->total = l.file_size;
@@ -382,7 +413,7 @@ static int dump_body(const struct dump_source *src, const struct dump_range *r, 
 	ret = dump_io_write(&io, head, direct ? l.data_off : l.head_size, 0);
 	off = l.data_off;
 	for (size_t i = 0; i < nr && !ret; i++) {
-		ret = range_write(&io, &r[i], off, &st->zero_skipped);
+		ret = dump_range_write(&io, &r[i], off, &st->zero_skipped);
 		off = dump_next_offset(off, r[i].size);
 	}
 	fin = dump_io_finish(&io);
@@ -415,7 +446,7 @@ int dump_write_opts(const struct dump_source *src, const char *dir, unsigned fla
 	uint64_t t0 = now_ns();
 	time_t when = src->when ? src->when : time(NULL); /* the start, not the end of a long dump */
 	struct progress pg = { .on = !(flags & DUMP_F_QUIET) && isatty(STDERR_FILENO),
-			       .t0 = t0, .last = t0 };
+			       .t0 = t0, .last = t0, .shared = src->progress };
 	size_t nr;
 	int ret;
 
@@ -430,7 +461,9 @@ int dump_write_opts(const struct dump_source *src, const char *dir, unsigned fla
 	 * Refuse before writing anything: a core nobody can find is no use. The
 	 * reason first: a long name would push it out of the message.
 	 */
-	if (strlen(dir) + DUMP_NAME_MAX >= path_len)
+	if (src->name && (!*src->name || strchr(src->name, '/') || strlen(src->name) > NAME_MAX))
+		return errf(err, -EINVAL, "dump: bad file name \"%.64s\"", src->name);
+	if (strlen(dir) + (src->name ? strlen(src->name) + 1 : DUMP_NAME_MAX) >= path_len)
 		return errf(err, -ENAMETOOLONG,
 			    "dump: directory name too long for the core's path (%zu bytes, at most %zu): %s",
 			    strlen(dir), path_len - DUMP_NAME_MAX - 1, dir);
@@ -443,13 +476,14 @@ int dump_write_opts(const struct dump_source *src, const char *dir, unsigned fla
 	ret = dump_body(src, r, nr, &al, vmci, vmci_size, flags, &f, &pg, st, err);
 	if (ret == -EINVAL && st->direct) {
 		/* A file system took O_DIRECT and then refused the writes: go through the cache. */
-		direct_off(f.fd);
+		dump_direct_off(f.fd);
 		ret = dump_body(src, r, nr, &al, vmci, vmci_size, flags | DUMP_F_NO_DIRECT, &f, &pg,
 				st, err);
 	}
 	dump_aliases_free(&al);
 	if (!ret)
-		ret = file_publish(&f, dir, when, path_out, path_len, err);
+		ret = src->name ? file_publish_as(&f, dir, src->name, path_out, path_len, err)
+				: file_publish(&f, dir, when, path_out, path_len, err);
 	file_discard(&f);
 	st->nsec = now_ns() - t0;
 	progress_end(&pg, ret == 0, st->nsec);

@@ -11,6 +11,7 @@
 #ifndef MICROVM_DUMP_H
 #define MICROVM_DUMP_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -20,6 +21,12 @@
 #include "vmm/err.h"
 #include "vmm/guest_mem.h"
 #include "vmm/vmcoreinfo_note.h"
+
+/* Bytes done and the total of a running dump, for another thread to watch (QMP query-dump). */
+struct dump_progress {
+	_Atomic uint64_t done;
+	_Atomic uint64_t total;
+};
 
 struct dump_source {
 	const struct guest_mem *mem;	/* RAM: one PT_LOAD per region */
@@ -33,6 +40,15 @@ struct dump_source {
 	/* Optional: these PT_LOAD ranges instead of mem's regions (tests, finer splits). */
 	const struct dump_range *ranges;
 	size_t nr_ranges;
+	/*
+	 * Optional: the file's name in dir (QMP dump-guest-memory's path). An
+	 * existing file of that name is replaced atomically once the dump is
+	 * complete (a symlink there is replaced, never followed). NULL: a new
+	 * microvm-core-* name.
+	 */
+	const char *name;
+	/* Optional: updated as the dump goes. */
+	struct dump_progress *progress;
 };
 
 /* dump_write_opts() flags. */
@@ -72,6 +88,22 @@ int dump_write(const struct dump_source *src, const char *dir, char *path_out, s
  * lose its dump. 0 or -errno with one line in err.
  */
 int dump_check_dir(const char *dir, struct errbuf *err);
+
+struct dump_io;
+/*
+ * Write r's non-zero pages at file offset off (+ their offset in r) through
+ * io; all-zero pages are skipped (holes in a file sized beforehand) and
+ * counted in *zero. Also serves snapshots' memory files.
+ */
+int dump_range_write(struct dump_io *io, const struct dump_range *r, uint64_t off, uint64_t *zero);
+
+/*
+ * O_DIRECT on fd when every range's host address and size are page-aligned
+ * (true if it took); dump_direct_off puts the page cache back, for a file
+ * system that takes the flag and then refuses the writes with EINVAL.
+ */
+bool dump_direct_on(int fd, const struct dump_range *r, size_t nr);
+void dump_direct_off(int fd);
 
 /* dump_write() with DUMP_F_* flags and optional statistics (st may be NULL). */
 int dump_write_opts(const struct dump_source *src, const char *dir, unsigned flags,

@@ -12,11 +12,11 @@
 #include "vmm/inspect.h"
 #include "vmm/log.h"
 #include "vmm/options.h"
+#include "vmm/snapshot.h"
+#include "vmm/ctl.h"
 #include "vmm/vm.h"
 
-#define MICROVM_VERSION "0.1.0"
-#define KERNEL_MAX (512ULL << 20)
-#define INITRD_MAX (2ULL << 30)
+#include "vmm/version.h"
 
 static const char main_help[] =
 	"Usage: microvm COMMAND [OPTIONS] ...\n"
@@ -26,6 +26,8 @@ static const char main_help[] =
 	"\n"
 	"Commands:\n"
 	"  run KERNEL     boot a Linux bzImage or a PVH ELF kernel\n"
+	"  restore DIR    resume a VM from a snapshot directory\n"
+	"  ctl SOCK CMD   control a running VM through its --api-sock\n"
 	"  tables DIR     write the ACPI tables and fw_cfg blobs a guest would get\n"
 	"  inspect FILE   summarise a microvm core dump\n"
 	"\n"
@@ -63,8 +65,8 @@ static int cmd_run(int argc, char **argv)
 		}
 		log_warn("%s; a guest panic could not be dumped: give --dump-dir DIR", err.msg);
 	}
-	if (file_read_all("", kernel, KERNEL_MAX, &kbuf, &ksize, &err) ||
-	    (cfg.initrd && file_read_all("--initrd ", cfg.initrd, INITRD_MAX, &ibuf, &isize, &err))) {
+	if (file_read_all("", kernel, VM_KERNEL_MAX, &kbuf, &ksize, &err) ||
+	    (cfg.initrd && file_read_all("--initrd ", cfg.initrd, VM_INITRD_MAX, &ibuf, &isize, &err))) {
 		log_err("%s", err.msg);
 		free(kbuf);
 		return EXIT_VMM_ERROR;
@@ -94,6 +96,64 @@ static int cmd_run(int argc, char **argv)
 	free(vm);
 	free(kbuf);
 	free(ibuf);
+	return status;
+}
+
+static int cmd_restore(int argc, char **argv)
+{
+	struct vm_config cfg, opt;
+	struct snapshot *snap;
+	struct errbuf err;
+	struct vm *vm;
+	const char *dir;
+	int r, status = EXIT_VMM_ERROR;
+
+	r = options_parse(CMD_RESTORE, argc, argv, &opt, &dir, &err);
+	if (r == 1)
+		return 0;
+	if (r) {
+		log_err("%s", err.msg);
+		return EXIT_VMM_ERROR;
+	}
+	snap = calloc(1, sizeof(*snap));
+	vm = calloc(1, sizeof(*vm));
+	if (!snap || !vm) {
+		log_err("out of memory");
+		goto out;
+	}
+	if (snapshot_open(dir, snap, &err)) {
+		log_err("%s", err.msg);
+		goto out;
+	}
+	cfg = snap->cfg;
+	if ((opt.mem_given && opt.mem_size != cfg.mem_size) ||
+	    (opt.cpus_given && opt.nr_cpus != cfg.nr_cpus)) {
+		log_err("restore: the snapshot has %u vCPUs and %llu MiB; --cpus/--mem must match or be left out",
+			cfg.nr_cpus, (unsigned long long)(cfg.mem_size >> 20));
+		goto out_snap;
+	}
+	cfg.on_panic = opt.on_panic;
+	cfg.dump_dir = opt.dump_dir;
+	cfg.dump_dir_given = opt.dump_dir_given;
+	cfg.api_sock = opt.api_sock;
+	cfg.no_reboot = cfg.no_reboot || opt.no_reboot;
+	if ((cfg.on_panic & PANIC_DUMP) && dump_check_dir(cfg.dump_dir, &err)) {
+		if (cfg.dump_dir_given) {
+			log_err("%s", err.msg);
+			goto out_snap;
+		}
+		log_warn("%s; a guest panic could not be dumped: give --dump-dir DIR", err.msg);
+	}
+	if (vm_restore(vm, &cfg, snap, &err))
+		log_err("restore: %s", err.msg);
+	else
+		status = vm_run(vm);
+	vm_destroy(vm);
+out_snap:
+	snapshot_close(snap);
+out:
+	free(vm);
+	free(snap);
 	return status;
 }
 
@@ -140,6 +200,10 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "run"))
 		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(cmd, "restore"))
+		return cmd_restore(argc - 1, argv + 1);
+	if (!strcmp(cmd, "ctl"))
+		return ctl_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "tables"))
 		return cmd_tables(argc - 1, argv + 1);
 	if (!strcmp(cmd, "inspect"))

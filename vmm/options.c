@@ -140,6 +140,7 @@ enum {
 	OPT_DUMP_DIR,
 	OPT_CPU_COMPAT,
 	OPT_FW_CFG,
+	OPT_API_SOCK,
 };
 
 static const struct option long_opts[] = {
@@ -155,6 +156,7 @@ static const struct option long_opts[] = {
 	{ "dump-dir", required_argument, NULL, OPT_DUMP_DIR },
 	{ "cpu-compat", required_argument, NULL, OPT_CPU_COMPAT },
 	{ "fw-cfg", required_argument, NULL, OPT_FW_CFG },
+	{ "api-sock", required_argument, NULL, OPT_API_SOCK },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -194,6 +196,12 @@ static const char run_help[] =
 	"      --dump-dir DIR     where dumps go (default: the current directory);\n"
 	"                         checked at start-up when the policy dumps\n"
 	"\n"
+	"Control:\n"
+	"      --api-sock PATH    a QMP control socket (owner-only; a stale socket\n"
+	"                         there is replaced): pause, resume, reset, dump,\n"
+	"                         snapshot, query; use `microvm ctl PATH` or any\n"
+	"                         QMP client (docs/qmp.md)\n"
+	"\n"
 	"Other:\n"
 	"  -v, --verbose          more messages (repeat for debug)\n"
 	"  -q, --quiet            errors only (and where a dump went)\n"
@@ -205,6 +213,27 @@ static const char run_help[] =
 	"8 guest panic, 16 stopped by a signal or Ctrl-A x. After a panic (until a\n"
 	"reset) every end but the guest's own debug-exit gives 8, also a poweroff or\n"
 	"a reset under --no-reboot; microvm's own failure stays 2.\n";
+
+static const char restore_help[] =
+	"Usage: microvm restore [OPTIONS] DIR\n"
+	"\n"
+	"Resume the VM saved in the snapshot directory DIR (QMP snapshot-save, or\n"
+	"`microvm ctl SOCK snapshot DIR`) exactly where it stopped. Guest RAM is\n"
+	"mapped from DIR/memory copy-on-write: the snapshot is never changed and\n"
+	"can be restored again. The kernel, its command line, the vCPUs, memory\n"
+	"and devices come from the snapshot; a reset boots the kernel file the\n"
+	"snapshot names again.\n"
+	"\n"
+	"  -m, --mem SIZE         must match the snapshot, if given\n"
+	"  -c, --cpus N           must match the snapshot, if given\n"
+	"      --api-sock PATH    a QMP control socket, as for run\n"
+	"      --on-panic LIST    as for run (default dump,exit)\n"
+	"      --dump-dir DIR     as for run\n"
+	"      --no-reboot        as for run\n"
+	"  -v, --verbose / -q, --quiet / -h, --help\n"
+	"\n"
+	"Exit status: as for run. A snapshot from another CPU vendor, of another\n"
+	"format version, truncated or corrupted is refused before the VM is built.\n";
 
 static const char tables_help[] =
 	"Usage: microvm tables [--vmcoreinfo[=acpi|fwcfg]] [--cpus N] [--mem SIZE] DIR\n"
@@ -309,7 +338,7 @@ static const char *bad_option_name(char **argv, int before, char *buf, size_t le
 int options_parse(enum options_cmd cmd, int argc, char **argv, struct vm_config *cfg,
 		  const char **positional, struct errbuf *err)
 {
-	const char *what = cmd == CMD_RUN ? "run" : "tables";
+	const char *what = cmd == CMD_RUN ? "run" : cmd == CMD_RESTORE ? "restore" : "tables";
 	char name[4];
 	int c, li, r = 0;
 
@@ -319,20 +348,24 @@ int options_parse(enum options_cmd cmd, int argc, char **argv, struct vm_config 
 	opterr = 0;
 	for (int before = 1; (li = -1, c = getopt_long(argc, argv, ":m:c:vqh", long_opts, &li)) != -1;
 	     before = optind) {
-		bool run_only = false;
+		bool run_only = false, fixed = false; /* fixed: a snapshot decides it */
 
 		switch (c) {
 		case 'm':
 			r = parse_mem(optarg, &cfg->mem_size, err);
+			cfg->mem_given = true;
 			break;
 		case 'c':
 			r = parse_cpus(optarg, &cfg->nr_cpus, err);
+			cfg->cpus_given = true;
 			break;
 		case OPT_CMDLINE:
+			fixed = true;
 			cfg->cmdline = optarg;
 			run_only = true;
 			break;
 		case OPT_INITRD:
+			fixed = true;
 			/* open("") would report only ": No such file or directory". */
 			if (!optarg[0])
 				return errf(err, -EINVAL, "%s: --initrd needs a file name, got an empty one",
@@ -341,6 +374,7 @@ int options_parse(enum options_cmd cmd, int argc, char **argv, struct vm_config 
 			run_only = true;
 			break;
 		case OPT_DEBUG_EXIT:
+			fixed = true;
 			cfg->debug_exit = true;
 			run_only = true;
 			break;
@@ -349,6 +383,7 @@ int options_parse(enum options_cmd cmd, int argc, char **argv, struct vm_config 
 			run_only = true;
 			break;
 		case OPT_VMCOREINFO:
+			fixed = true;
 			r = parse_vmcoreinfo(optarg, &cfg->vmcoreinfo, err);
 			break;
 		case OPT_ON_PANIC:
@@ -361,6 +396,7 @@ int options_parse(enum options_cmd cmd, int argc, char **argv, struct vm_config 
 			run_only = true;
 			break;
 		case OPT_FW_CFG:
+			fixed = true;
 			run_only = true;
 			if (cfg->nr_fwcfg == VM_MAX_USER_FWCFG)
 				return errf(err, -EINVAL, "--fw-cfg: at most %d files", VM_MAX_USER_FWCFG);
@@ -368,7 +404,14 @@ int options_parse(enum options_cmd cmd, int argc, char **argv, struct vm_config 
 			if (!r)
 				cfg->nr_fwcfg++;
 			break;
+		case OPT_API_SOCK:
+			if (!optarg[0])
+				return errf(err, -EINVAL, "%s: --api-sock needs a socket path", what);
+			cfg->api_sock = optarg;
+			run_only = true;
+			break;
 		case OPT_CPU_COMPAT:
+			fixed = true;
 			r = parse_compat(optarg, &cfg->cpu_compat, err);
 			run_only = true;
 			break;
@@ -379,7 +422,7 @@ int options_parse(enum options_cmd cmd, int argc, char **argv, struct vm_config 
 			log_level = LOG_ERROR;
 			break;
 		case 'h':
-			fputs(cmd == CMD_RUN ? run_help : tables_help, stdout);
+			fputs(cmd == CMD_RUN ? run_help : cmd == CMD_RESTORE ? restore_help : tables_help, stdout);
 			return 1;
 		case ':':
 			return errf(err, -EINVAL, "%s: option %s needs a value; see microvm %s --help",
@@ -391,7 +434,10 @@ int options_parse(enum options_cmd cmd, int argc, char **argv, struct vm_config 
 		if (r)
 			return r;
 		/* Every run-only option is a long one: name it, not its value. */
-		if (run_only && cmd != CMD_RUN)
+		if (fixed && cmd == CMD_RESTORE)
+			return errf(err, -EINVAL, "restore: --%s comes from the snapshot and cannot change",
+				    li >= 0 ? long_opts[li].name : "?");
+		if (run_only && cmd == CMD_TABLES)
 			return errf(err, -EINVAL, "tables: option --%s applies to run only",
 				    li >= 0 ? long_opts[li].name : "?");
 	}

@@ -21,11 +21,13 @@ int parse_panic_actions(const char *s, unsigned *out, struct errbuf *err);
 /* --vmcoreinfo's optional value (NULL: none given) into enum vmcoreinfo_mode. */
 int parse_vmcoreinfo(const char *s, unsigned *out, struct errbuf *err);
 
-enum options_cmd { CMD_RUN, CMD_TABLES };
+enum options_cmd { CMD_RUN, CMD_TABLES, CMD_RESTORE };
 
 /*
  * Parse argv after the subcommand. Fills cfg with defaults first. The one
- * positional argument (KERNEL for run, DIR for tables) goes to *positional.
+ * positional argument (KERNEL for run, DIR for tables and restore) goes to
+ * *positional. restore refuses the options a snapshot fixes (the kernel,
+ * its command line, the devices).
  * Returns 0, 1 when --help was shown, or -EINVAL with a message.
  */
 int options_parse(enum options_cmd cmd, int argc, char **argv, struct vm_config *cfg,

@@ -36,16 +36,11 @@ static int collect_vcpus(struct vm *vm, struct dump_vcpu *out)
 		struct vcpu *v = &vm->vcpus[i];
 		int r = vcpu_finish_exit(v);
 
-		if (r) {
-			log_err("dump: vCPU %u: cannot complete its last I/O exit: %s", i, strerror(-r));
+		if (r)
 			return r;
-		}
 		if (ioctl(v->fd, KVM_GET_REGS, &out[i].regs) < 0 ||
-		    ioctl(v->fd, KVM_GET_SREGS, &out[i].sregs) < 0) {
-			r = -errno; /* log_err may change errno */
-			log_err("dump: vCPU %u: cannot read its registers: %s", i, strerror(-r));
-			return r;
-		}
+		    ioctl(v->fd, KVM_GET_SREGS, &out[i].sregs) < 0)
+			return -errno;
 		out[i].kernel_gs_base = read_kernel_gs_base(v);
 	}
 	return 0;
@@ -59,42 +54,70 @@ static const char *writer_of(const struct dump_stats *st)
 	return st->direct ? "; io_uring, O_DIRECT" : "; io_uring, page cache";
 }
 
-static void write_dump(struct vm *vm, time_t when)
+int vm_dump_prepare(struct vm *vm, struct vm_dump *d, struct errbuf *err)
 {
-	struct dump_vcpu *vcpus = calloc(vm->nr_vcpus, sizeof(*vcpus));
 	struct device *vmci = vm_find_device(vm, &vmcoreinfo_ops);
 	struct device *vmci_fw = vm_find_device(vm, &vmcoreinfo_fwcfg_ops);
-	struct dump_source src = {
+	int r;
+
+	memset(d, 0, sizeof(*d));
+	d->vcpus = calloc(vm->nr_vcpus, sizeof(*d->vcpus));
+	if (!d->vcpus)
+		return errf(err, -ENOMEM, "dump: out of memory");
+	r = collect_vcpus(vm, d->vcpus);
+	if (r) {
+		free(d->vcpus);
+		d->vcpus = NULL;
+		return errf(err, r, "dump: cannot read the vCPUs' state: %s", strerror(-r));
+	}
+	if (vmci_fw)
+		d->fwcfg_rec = *vmcoreinfo_fwcfg_record(vmci_fw);
+	d->src = (struct dump_source){
 		.mem = &vm->mem,
-		.vcpus = vcpus,
+		.vcpus = d->vcpus,
 		.nr_vcpus = vm->nr_vcpus,
 		.vmcoreinfo_device = vmci || vmci_fw,
 		.vmcoreinfo_addr = vmci ? vmcoreinfo_addr(vmci) : 0,
-		.when = when,
-		.vmcoreinfo_fwcfg = vmci_fw ? vmcoreinfo_fwcfg_record(vmci_fw) : NULL,
+		.vmcoreinfo_fwcfg = vmci_fw ? &d->fwcfg_rec : NULL,
 	};
+	return 0;
+}
+
+void vm_dump_free(struct vm_dump *d)
+{
+	free(d->vcpus);
+	d->vcpus = NULL;
+}
+
+void vm_dump_report(const struct vm *vm, const char *path, const struct dump_stats *st)
+{
+	/* even with -q: a core nobody can find is no use */
+	log_result("dump: wrote %s (%llu MiB of RAM, %llu MiB of data, %.2f s%s%s)", path,
+		   (unsigned long long)(vm->mem.total >> 20),
+		   (unsigned long long)(st->data_written >> 20), (double)st->nsec / 1e9,
+		   st->vmcoreinfo ? ", with the guest's VMCOREINFO note" : "",
+		   log_level < LOG_INFO ? "" : writer_of(st));
+}
+
+static void write_dump(struct vm *vm, time_t when)
+{
 	struct dump_stats st;
+	struct vm_dump d;
 	struct errbuf err;
 	char path[PATH_MAX];
+	/* -q shows only errors and the dump's path: no progress line. */
+	unsigned flags = log_level < LOG_WARN ? DUMP_F_QUIET : 0;
 
-	if (!vcpus) {
-		log_err("dump: out of memory");
+	if (vm_dump_prepare(vm, &d, &err)) {
+		log_err("%s", err.msg);
 		return;
 	}
-	if (collect_vcpus(vm, vcpus) == 0) {
-		/* -q shows only errors and the dump's path: no progress line. */
-		unsigned flags = log_level < LOG_WARN ? DUMP_F_QUIET : 0;
-
-		if (dump_write_opts(&src, vm->cfg.dump_dir, flags, &st, path, sizeof(path), &err))
-			log_err("%s", err.msg);
-		else /* even with -q: a core nobody can find is no use */
-			log_result("dump: wrote %s (%llu MiB of RAM, %llu MiB of data, %.2f s%s%s)", path,
-				   (unsigned long long)(vm->mem.total >> 20),
-				   (unsigned long long)(st.data_written >> 20), (double)st.nsec / 1e9,
-				   st.vmcoreinfo ? ", with the guest's VMCOREINFO note" : "",
-				   log_level < LOG_INFO ? "" : writer_of(&st));
-	}
-	free(vcpus);
+	d.src.when = when;
+	if (dump_write_opts(&d.src, vm->cfg.dump_dir, flags, &st, path, sizeof(path), &err))
+		log_err("%s", err.msg);
+	else
+		vm_dump_report(vm, path, &st);
+	vm_dump_free(&d);
 }
 
 struct panic_plan panic_plan(unsigned p)

@@ -5,6 +5,9 @@
 
 #include <stdbool.h>
 
+#include "vmm/dump.h"
+#include "vmm/err.h"
+
 struct vm;
 
 enum panic_next {
@@ -38,5 +41,22 @@ int panic_exit_status(bool panicked, int status);
  * return what to do next.
  */
 enum panic_next panic_handle(struct vm *vm);
+
+/*
+ * A dump of the VM as it stands: with every vCPU stopped, collect their
+ * registers and what the vmcoreinfo devices hold into src, which stays
+ * valid (another thread may write it) until vm_dump_free. Guest RAM is
+ * read while writing: keep the vCPUs stopped until then.
+ */
+struct vm_dump {
+	struct dump_vcpu *vcpus;
+	struct vmci_fwcfg_rec fwcfg_rec;
+	struct dump_source src;
+};
+
+int vm_dump_prepare(struct vm *vm, struct vm_dump *d, struct errbuf *err);
+void vm_dump_free(struct vm_dump *d);
+/* The one line that says where a dump went. */
+void vm_dump_report(const struct vm *vm, const char *path, const struct dump_stats *st);
 
 #endif

@@ -63,7 +63,7 @@ bool qmp_conn_ready(const struct qmp_conn *c)
 /* Send obj (its reference is taken) as one line. */
 static void send_json(struct qmp_conn *c, json_t *obj)
 {
-	char *s = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
+	char *s = obj ? json_dumps(obj, 0) : NULL; /* QEMU's spacing: {"return": {}} */
 
 	json_decref(obj);
 	if (!s) {

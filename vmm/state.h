@@ -1,29 +1,32 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Named, versioned state records: how devices (and later snapshots) save
- * guest-visible state without ever putting a C struct on disk. A stream is
- * self-describing; every field carries its name, type and length, so a
- * reader finds fields by name, skips ones it does not know, and refuses a
- * record version it does not know with a message saying so.
+ * The state file: a flattened device tree (devicetree.org spec, DTB
+ * format) written and read with libfdt, so `fdtdump` and `dtc -I dtb -O dts`
+ * show it. Each device saves its guest-visible state as a named, versioned
+ * node of named properties, never as a C struct (docs/snapshot.md "State
+ * file"):
  *
- * Wire format (all integers little-endian; docs/dump.md "State records"):
+ *   / { compatible = "microvm,state"; format = <2>; crc32 = <...>;
+ *       devices { serial { version = <1>; ier = <0x0>; rx = [...]; ... }; ... };
+ *   };
  *
- *   stream := "MVMSTATE" | le32 format (1) | record*
- *   record := le32 body_len | body | le32 crc32 (IEEE, over body_len and body)
- *   body   := u8 name_len | name | le32 version (>= 1) | le32 nr_fields | field*
- *   field  := u8 type | u8 name_len | name | le32 len | value[len]
- *   type   := 1 u8, 2 u16, 3 u32, 4 u64 (len 1, 2, 4, 8), 5 bytes (any len)
- *   name   := 1..63 bytes of [A-Za-z0-9_.-]
+ * Encoding: u8, u16, u32 and bool (0/1) as one big-endian cell, u64 as two
+ * (fdt64), bytes raw, strings NUL-terminated. A reader checks that a
+ * property has exactly the size its type encodes, so a short or long value
+ * is refused, not misread.
  *
  * A device's save/load (struct device_ops) look like:
  *
  *   state_record_begin(w, "vmcoreinfo", 1);
  *   state_put_u64(w, "addr", s->addr);
- *   return state_record_end(w);
+ *   return state_record_end(w);        (errors are sticky: the last call reports)
  *
  *   uint32_t v;
  *   int ret = state_record_open(r, "vmcoreinfo", 1, &v);
  *   return ret ? ret : state_get_u64(r, "addr", &s->addr);
+ *
+ * Loads read into temporaries, check every value, and only then change the
+ * device: a refused record leaves the device as it was.
  */
 #ifndef MICROVM_STATE_H
 #define MICROVM_STATE_H
@@ -34,86 +37,129 @@
 
 #include "vmm/err.h"
 
-#define STATE_MAGIC "MVMSTATE"
-#define STATE_FORMAT 1
-#define STATE_NAME_MAX 63
-#define STATE_MAX_FIELDS 65536 /* per record: bounds a hostile file's lookups */
+#define STATE_COMPATIBLE "microvm,state"
+/* 1 was the retired "MVMSTATE" stream; bump only on an incompatible change. */
+#define STATE_FORMAT 2
+#define STATE_NAME_MAX 31	  /* devicetree spec: node and property names, 1..31 chars */
+#define STATE_DEPTH_MAX 8	  /* nodes nested below the root */
+#define STATE_SIZE_MAX (1u << 30) /* bounds a file and the writer's buffer */
 
-enum state_type {
-	STATE_U8 = 1,
-	STATE_U16 = 2,
-	STATE_U32 = 3,
-	STATE_U64 = 4,
-	STATE_BYTES = 5,
+/* Names used so far under one open node: "n" or "p" + name + NUL, back to back. */
+struct state_names {
+	char *buf;
+	size_t len, cap;
+	bool has_child; /* a child node was begun: no more properties here (FDT order) */
 };
 
-/* Appends records to a growing buffer. Errors are sticky: check the last call or state_writer_data(). */
+/*
+ * Builds the tree with libfdt's sequential-write functions in a buffer that
+ * grows (fdt_resize) when libfdt runs out of space. Errors are sticky: every
+ * call after a failure returns it, and state_writer_finish() returns NULL.
+ */
 struct state_writer {
-	uint8_t *buf;
-	size_t len, cap;
-	size_t rec;	    /* offset of the open record's body_len, or SIZE_MAX */
-	size_t rec_fields;  /* offset of its nr_fields */
-	uint32_t nr_fields;
+	void *fdt;
+	size_t cap;
+	unsigned depth; /* nodes open below the root */
+	struct state_names names[STATE_DEPTH_MAX + 1]; /* [0] is the root */
+	bool finished;
 	int error;
 	struct errbuf err;
 };
 
+/* Start the blob and the root node (compatible, format, crc32 placeholder). */
 void state_writer_init(struct state_writer *w);
 void state_writer_free(struct state_writer *w);
 
-/* Start a record; names are unique in a stream (-EEXIST otherwise). */
+/* A plain node ("header", "vcpus", "cpu@0", "devices", ...); names unique among siblings (-EEXIST). */
+int state_node_begin(struct state_writer *w, const char *name);
+int state_node_end(struct state_writer *w);
+
+/* A node with a `version` property (>= 1): one device's or one module's state. */
 int state_record_begin(struct state_writer *w, const char *name, uint32_t version);
+int state_record_end(struct state_writer *w);
+
+/* Properties of the open node; names unique in it, before any child node. */
 int state_put_u8(struct state_writer *w, const char *field, uint8_t v);
 int state_put_u16(struct state_writer *w, const char *field, uint16_t v);
 int state_put_u32(struct state_writer *w, const char *field, uint32_t v);
 int state_put_u64(struct state_writer *w, const char *field, uint64_t v);
+int state_put_bool(struct state_writer *w, const char *field, bool v);
 int state_put_bytes(struct state_writer *w, const char *field, const void *p, size_t len);
-/* Close the record: fix up its length and field count, append its checksum. */
-int state_record_end(struct state_writer *w);
+int state_put_string(struct state_writer *w, const char *field, const char *s);
 
-/* The finished stream, or NULL (with w->err) if any call failed or a record is still open. */
-const uint8_t *state_writer_data(const struct state_writer *w, size_t *len);
+/*
+ * Close the root and seal the blob with its crc32; the result stays owned by
+ * w (valid until state_writer_free). NULL with w->err if any call failed or
+ * a node is still open.
+ */
+const uint8_t *state_writer_finish(struct state_writer *w, size_t *len);
 
-/* Reads a stream in place; buf must outlive the reader. */
+/*
+ * Reads a blob in place; buf must be 8-byte aligned (libfdt's rule) and
+ * outlive the reader. The reader has a current parent node (the root at
+ * first, moved by state_node_enter/leave) and a selected node the gets
+ * read from: the parent itself after enter/leave, or the record
+ * state_record_open() picked among its children.
+ */
 struct state_reader {
-	const uint8_t *buf;
+	const void *fdt;
 	size_t len;
-	/* The record state_record_open() selected. */
-	char rec_name[STATE_NAME_MAX + 1];
-	uint32_t rec_version;
-	size_t fields, fields_end; /* offsets of its fields */
-	uint32_t nr_fields;
-	struct errbuf err; /* why the last failing call failed */
+	int stack[STATE_DEPTH_MAX + 1]; /* offsets of the entered nodes; [0] is the root */
+	unsigned depth;
+	int sel; /* node the gets read, or -1 */
+	char sel_name[STATE_NAME_MAX + 2];
+	struct errbuf err; /* why the last failing call failed: one line */
 };
 
 /*
- * Check the whole stream: magic, format, and every record's lengths, names,
- * types and checksum. 0, or -EINVAL / -EPROTONOSUPPORT with r->err set.
+ * Check the blob before anything is read from it: size and FDT header,
+ * fdt_check_full(), compatible, format (a newer one is refused by name),
+ * then the crc32. 0, or -EINVAL / -EPROTONOSUPPORT with r->err set.
  */
 int state_reader_init(struct state_reader *r, const void *buf, size_t len);
 
+/* Make the child name of the current parent the parent (and the selected node); -ENOENT if absent. */
+int state_node_enter(struct state_reader *r, const char *name);
+/* Back to the parent's parent (no-op at the root); it becomes the selected node. */
+void state_node_leave(struct state_reader *r);
+
 /*
- * Select the record called name. Versions 1..max_version are accepted and
- * *version tells which one it is; -ENOENT if absent, -EPROTONOSUPPORT for a
- * version this build does not know, -EINVAL if the name appears twice.
+ * Select the child record name of the current parent. Versions
+ * 1..max_version are accepted and *version tells which one it is; -ENOENT if
+ * absent, -EPROTONOSUPPORT for a version this build does not know, -EINVAL
+ * if the name appears twice or the version is malformed.
  */
 int state_record_open(struct state_reader *r, const char *name, uint32_t max_version,
 		      uint32_t *version);
 
-/* Fields of the open record, by name; the type (and for bytes the length) must match. */
+/*
+ * Properties of the selected node, by name: -ENOENT if absent, -EINVAL if
+ * the size is not the type's (or a u8/u16/bool value out of range, a string
+ * not NUL-terminated). Unknown properties are ignored, so a newer writer may
+ * add fields.
+ */
 int state_get_u8(struct state_reader *r, const char *field, uint8_t *v);
 int state_get_u16(struct state_reader *r, const char *field, uint16_t *v);
 int state_get_u32(struct state_reader *r, const char *field, uint32_t *v);
 int state_get_u64(struct state_reader *r, const char *field, uint64_t *v);
+int state_get_bool(struct state_reader *r, const char *field, bool *v);
+/* Exactly len bytes. */
 int state_get_bytes(struct state_reader *r, const char *field, void *dst, size_t len);
-/* A bytes field of any length, pointing into the stream. */
+/* Any length, pointing into the blob. */
 int state_get_blob(struct state_reader *r, const char *field, const uint8_t **p, size_t *len);
+/* One NUL-terminated string, pointing into the blob. */
+int state_get_string(struct state_reader *r, const char *field, const char **s);
 
 /*
- * Walk the records: start with *pos = 0; 1 and the record's name/version
- * while there is one, 0 at the end. For listings (inspect, debugging).
+ * Walk the children of the current parent: start with *iter = 0; 1 and the
+ * child's name (inside the blob) while there is one, 0 at the end.
  */
-int state_record_next(const struct state_reader *r, size_t *pos, char name[STATE_NAME_MAX + 1],
-		      uint32_t *version);
+int state_child_next(const struct state_reader *r, int *iter, const char **name);
+
+/* Whether name is a node name the writer accepts (so it is safe to print). */
+bool state_node_name_ok(const char *name);
+
+/* For loads: refuse a value, -EINVAL with "state: record NAME: <message>". */
+int state_invalid(struct state_reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <linux/kvm.h>
+#include <jansson.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -25,15 +26,20 @@
 #include "devices/fw_cfg.h"
 #include "devices/pvpanic.h"
 #include "devices/serial.h"
+#include "firmware/boot_abi.h"
 #include "vmm/acpi_build.h"
+#include "vmm/api.h"
 #include "vmm/console.h"
+#include "vmm/devstate.h"
 #include "vmm/fileio.h"
 #include "vmm/firmware.h"
 #include "vmm/kvm.h"
 #include "vmm/layout.h"
 #include "vmm/log.h"
+#include "vmm/loop.h"
 #include "vmm/machine.h"
 #include "vmm/panic.h"
+#include "vmm/snapshot.h"
 #include "vmm/term.h"
 #include "vmm/vcpu.h"
 
@@ -284,10 +290,32 @@ int vm_write_tables(struct vm *vm, const struct vm_config *cfg, const char *dir,
 	return r;
 }
 
+/* A restored VM has its kernel's names only: read the files at its first reset. */
+static int load_files(struct vm *vm, struct errbuf *err)
+{
+	int r;
+
+	if (vm->files.kernel || !vm->files.kernel_name)
+		return 0;
+	r = file_read_all("", vm->files.kernel_name, VM_KERNEL_MAX, &vm->own_kernel,
+			  &vm->files.kernel_size, err);
+	if (!r && vm->files.initrd_name)
+		r = file_read_all("--initrd ", vm->files.initrd_name, VM_INITRD_MAX, &vm->own_initrd,
+				  &vm->files.initrd_size, err);
+	if (r)
+		return errf(err, r, "%s (the restored guest reset and must boot its kernel again)", err->msg);
+	vm->files.kernel = vm->own_kernel;
+	vm->files.initrd = vm->own_initrd;
+	return 0;
+}
+
 static int vm_reset(struct vm *vm, struct errbuf *err)
 {
 	int r;
 
+	r = load_files(vm, err);
+	if (r)
+		return r;
 	vm->resets++;
 	kvm_destroy_instance(vm);
 	r = kvm_create_instance(vm, err);
@@ -327,8 +355,71 @@ static bool cannot_boot(struct vm *vm)
 	return true;
 }
 
+/* Guest RAM from a snapshot's memory file, private: pages load as the guest touches them. */
+static int map_ram_file(struct vm *vm, int fd, struct errbuf *err)
+{
+	struct ram_layout l = ram_layout_of(vm->cfg.mem_size);
+	uint8_t *host;
+
+	host = mmap(NULL, vm->cfg.mem_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_NORESERVE, fd, 0);
+	if (host == MAP_FAILED)
+		return errf(err, -errno, "restore: cannot map the memory file: %s", strerror(errno));
+	vm->ram = host;
+	vm->ram_size = vm->cfg.mem_size;
+	gm_add_region(&vm->mem, 0, l.low_size, host);
+	if (l.high_size)
+		gm_add_region(&vm->mem, LAYOUT_4G, l.high_size, host + l.low_size);
+	return 0;
+}
+
+int vm_restore(struct vm *vm, const struct vm_config *cfg, struct snapshot *s, struct errbuf *err)
+{
+	int r;
+
+	r = vm_init_common(vm, cfg, err);
+	if (r)
+		return r;
+	vm->files = (struct boot_files){ .kernel_name = cfg->kernel, .initrd_name = cfg->initrd,
+					 .cmdline = cfg->cmdline };
+	vm->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (vm->wake_fd < 0)
+		return errf(err, -errno, "eventfd: %s", strerror(errno));
+	vm->vcpus = calloc(vm->nr_vcpus, sizeof(*vm->vcpus));
+	if (!vm->vcpus)
+		return errf(err, -ENOMEM, "out of memory");
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		vm->vcpus[i].fd = -1;
+	r = map_ram_file(vm, s->mem_fd, err);
+	if (!r)
+		r = vm_init_platform(vm, err);
+	if (r)
+		return r;
+	machine_reset_devices(vm);
+	/* The boot record the firmware read, so the fw_cfg directory is the one the guest saw. */
+	vm->image = s->image;
+	r = fwcfg_set_boot(vm->fwcfg, &vm->image, log_level >= LOG_INFO ? MVBOOT_FLAG_VERBOSE : 0);
+	if (r)
+		return errf(err, r, "fw_cfg: cannot publish %s: %s", MVBOOT_FILE, strerror(-r));
+	/* Every record checked before the first KVM call. */
+	r = devices_load(vm, &s->reader, err);
+	if (r)
+		return r;
+	r = kvm_init(vm, err);
+	if (!r)
+		r = kvm_create_instance(vm, err);
+	if (!r)
+		r = snapshot_apply_kvm(vm, s, err);
+	if (r)
+		return r;
+	/* The console already printed: a fault now is not a silent boot. */
+	atomic_store(&vm->console_bytes, 1);
+	return 0;
+}
+
 void vm_destroy(struct vm *vm)
 {
+	free(vm->own_kernel);
+	free(vm->own_initrd);
 	kvm_destroy_instance(vm);
 	machine_destroy_devices(vm);
 	bus_free(&vm->pio);
@@ -356,70 +447,181 @@ static int block_signals(sigset_t *set)
 	return signalfd(-1, set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
-/* Wait for requests, console input and signals until a request arrives. */
-static void run_until_request(struct vm *vm, struct console *con, int sig_fd)
+/* What the main thread's event loop serves while the VM runs or is paused. */
+struct run_ctx {
+	struct vm *vm;
+	struct console con;
+	struct loop loop;
+	int sig_fd;
+	int stdin_id;
+};
+
+static void on_wake(void *arg, unsigned revents)
 {
+	struct run_ctx *rc = arg;
+	uint64_t v;
+
+	while (read(rc->vm->wake_fd, &v, sizeof(v)) > 0)
+		;
+	api_poll(rc->vm);
+}
+
+static void on_signal(void *arg, unsigned revents)
+{
+	struct run_ctx *rc = arg;
+	struct signalfd_siginfo si;
+
+	if (read(rc->sig_fd, &si, sizeof(si)) != sizeof(si))
+		return;
+	log_warn("received signal %u (%s): stopping the VM", si.ssi_signo, strsignal((int)si.ssi_signo));
+	rc->vm->shutdown_reason = "host-signal";
+	vm_request(rc->vm, VM_REQ_EXIT, EXIT_SIGNAL);
+}
+
+static void on_stdin(void *arg, unsigned revents)
+{
+	struct run_ctx *rc = arg;
+
+	console_read(rc->vm, &rc->con);
+}
+
+/* Serve console input, signals, the control socket and vCPU wake-ups until a request arrives. */
+static void run_until_request(struct run_ctx *rc)
+{
+	struct vm *vm = rc->vm;
+
 	while (atomic_load(&vm->request) == VM_RUN) {
 		/* Input the guest has not taken (full FIFO, or the I/O lock busy): retry soon. */
-		bool pending = con->serial && !console_flush(vm, con);
-		struct pollfd p[3] = {
-			{ .fd = vm->wake_fd, .events = POLLIN },
-			{ .fd = sig_fd, .events = POLLIN },
-			{ .fd = console_wants_input(con) ? STDIN_FILENO : -1, .events = POLLIN },
-		};
-		uint64_t v;
+		bool pending = rc->con.serial && !console_flush(vm, &rc->con);
 
-		if (poll(p, 3, pending ? 10 : -1) < 0 && errno != EINTR)
-			break;
-		if (p[0].revents & POLLIN)
-			while (read(vm->wake_fd, &v, sizeof(v)) > 0)
-				;
-		if (p[1].revents & POLLIN) {
-			struct signalfd_siginfo si;
-			if (read(sig_fd, &si, sizeof(si)) == sizeof(si)) {
-				log_warn("received signal %u (%s): stopping the VM", si.ssi_signo,
-					 strsignal((int)si.ssi_signo));
-				vm_request(vm, VM_REQ_EXIT, EXIT_SIGNAL);
-			}
+		if (rc->stdin_id >= 0)
+			loop_set_events(&rc->loop, rc->stdin_id,
+					console_wants_input(&rc->con) ? POLLIN : 0);
+		if (loop_run_once(&rc->loop, pending ? 10 : -1) < 0) {
+			log_err("event loop: %s", strerror(errno));
+			vm_request(vm, VM_REQ_EXIT, EXIT_VMM_ERROR);
 		}
-		if (p[2].revents & (POLLIN | POLLHUP | POLLERR))
-			console_read(vm, con);
 	}
+}
+
+static int start_vcpus(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		int r = vcpu_start(&vm->vcpus[i]);
+		if (r) {
+			log_err("vCPU %u: cannot start its thread: %s", i, strerror(-r));
+			vcpus_stop(vm);
+			return r;
+		}
+	}
+	return 0;
+}
+
+void vm_pause(struct vm *vm)
+{
+	int expected = VM_REQ_PAUSE;
+
+	if (vm->paused)
+		return;
+	vm_request(vm, VM_REQ_PAUSE, 0);
+	vcpus_stop(vm);
+	/* Registers read while paused (dump, snapshot) must not be those of a half-done IN. */
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		if (vm->vcpus[i].fd >= 0 && vcpu_finish_exit(&vm->vcpus[i]))
+			log_warn("vCPU %u: cannot complete its last I/O exit", i);
+	/* A reset, panic or exit posted meanwhile stays for the run loop (and stays paused). */
+	atomic_compare_exchange_strong(&vm->request, &expected, VM_RUN);
+	vm->paused = true;
+	api_event(vm, "STOP", NULL);
+}
+
+int vm_resume(struct vm *vm)
+{
+	int r;
+
+	if (!vm->paused)
+		return 0;
+	r = start_vcpus(vm);
+	if (r)
+		return r;
+	vm->paused = false;
+	vm->panicked_paused = false;
+	api_event(vm, "RESUME", NULL);
+	return 0;
+}
+
+static int run_ctx_init(struct run_ctx *rc, struct vm *vm, sigset_t *set, struct errbuf *err)
+{
+	memset(rc, 0, sizeof(*rc));
+	rc->vm = vm;
+	rc->stdin_id = -1;
+	rc->sig_fd = block_signals(set);
+	rc->con.serial = vm_find_device(vm, &serial_ops);
+	rc->con.open = rc->con.serial != NULL;
+	loop_init(&rc->loop);
+	if (loop_add(&rc->loop, vm->wake_fd, POLLIN, on_wake, rc) < 0 ||
+	    (rc->sig_fd >= 0 && loop_add(&rc->loop, rc->sig_fd, POLLIN, on_signal, rc) < 0))
+		return errf(err, -ENOSPC, "event loop: no room");
+	if (rc->con.open)
+		rc->stdin_id = loop_add(&rc->loop, STDIN_FILENO, POLLIN, on_stdin, rc);
+	if (vm->cfg.api_sock)
+		return api_open(vm, &rc->loop, vm->cfg.api_sock, err);
+	return 0;
+}
+
+static void emit_reset(struct vm *vm)
+{
+	const char *why = vm->reset_reason ? vm->reset_reason : "guest-reset";
+
+	api_event(vm, "RESET", json_pack("{s:b, s:s}", "guest", !vm->reset_reason, "reason", why));
+	vm->reset_reason = NULL;
+}
+
+static void emit_shutdown(struct vm *vm, int status)
+{
+	const char *why = vm->shutdown_reason;
+
+	if (!why)
+		why = status == EXIT_GUEST_PANIC ? "guest-panic" : "guest-shutdown";
+	api_event(vm, "SHUTDOWN", json_pack("{s:b, s:s}", "guest", !vm->shutdown_reason, "reason", why));
+}
+
+static const char *panic_action_name(enum panic_next next)
+{
+	return next == PANIC_NEXT_PAUSE ? "pause" : next == PANIC_NEXT_RUN ? "run"
+						 : next == PANIC_NEXT_RESET ? "reset" : "poweroff";
 }
 
 int vm_run(struct vm *vm)
 {
-	struct console con = { 0 };
-	bool paused = false;
+	struct run_ctx rc;
 	struct device *pv;
 	struct errbuf err;
 	sigset_t set;
-	int sig_fd, status;
+	int status;
 
 	vcpu_signals_init();
 	signal(SIGPIPE, SIG_IGN);
 	/* Past `ulimit -f` a write fails with EFBIG (the dump reports it) instead of killing us. */
 	signal(SIGXFSZ, SIG_IGN);
-	sig_fd = block_signals(&set);
-	con.serial = vm_find_device(vm, &serial_ops);
-	con.open = con.serial != NULL;
-	con.tty = term_raw();
-	if (con.tty)
+	if (run_ctx_init(&rc, vm, &set, &err)) {
+		log_err("%s", err.msg);
+		atomic_store(&vm->exit_status, EXIT_VMM_ERROR);
+		goto out;
+	}
+	rc.con.tty = term_raw();
+	if (rc.con.tty)
 		console_help();
 
 	for (;;) {
 		bool panicked;
 		int req;
 
-		for (unsigned i = 0; i < vm->nr_vcpus && !paused; i++) {
-			int r = vcpu_start(&vm->vcpus[i]);
-			if (r) {
-				log_err("vCPU %u: cannot start its thread: %s", i, strerror(-r));
-				vm_request(vm, VM_REQ_EXIT, EXIT_VMM_ERROR);
-				break;
-			}
+		if (!vm->paused && start_vcpus(vm)) {
+			vm_request(vm, VM_REQ_EXIT, EXIT_VMM_ERROR);
+			break;
 		}
-		run_until_request(vm, &con, sig_fd);
+		run_until_request(&rc);
 		vcpus_stop(vm);
 		req = atomic_load(&vm->request);
 		panicked = vm_take_panic(vm);
@@ -431,20 +633,26 @@ int vm_run(struct vm *vm)
 			 */
 			if (panicked) {
 				log_warn("the run is ending before the panic was handled: handling it first");
+				api_event(vm, "GUEST_PANICKED", json_pack("{s:s}", "action", "poweroff"));
 				panic_handle(vm);
 			}
 			break;
 		}
 		if (req == VM_REQ_PANIC) {
-			enum panic_next next = panic_handle(vm);
+			enum panic_next next = panic_plan(vm->cfg.on_panic).next;
+
+			api_event(vm, "GUEST_PANICKED", json_pack("{s:s}", "action", panic_action_name(next)));
+			panic_handle(vm);
 			if (next == PANIC_NEXT_EXIT) {
 				atomic_store(&vm->exit_status, EXIT_GUEST_PANIC);
 				break;
 			}
 			if (next != PANIC_NEXT_RESET) {
-				paused = next == PANIC_NEXT_PAUSE;
-				if (paused)
+				if (next == PANIC_NEXT_PAUSE && !vm->paused) {
 					log_warn("the VM is paused after the panic; Ctrl-A x or SIGTERM ends microvm");
+					vm->paused = vm->panicked_paused = true;
+					api_event(vm, "STOP", NULL);
+				}
 				atomic_store(&vm->request, VM_RUN);
 				continue;
 			}
@@ -464,15 +672,21 @@ int vm_run(struct vm *vm)
 			atomic_store(&vm->exit_status, EXIT_VMM_ERROR);
 			break;
 		}
+		vm->panicked_paused = false;
+		emit_reset(vm);
 		atomic_store(&vm->request, VM_RUN);
 	}
 	term_restore();
+out:
 	pv = vm_find_device(vm, &pvpanic_ops);
 	status = panic_exit_status(pv && pvpanic_panicked(pv), atomic_load(&vm->exit_status));
 	if (vm->pio.unhandled || vm->mmio.unhandled)
 		log_info("%llu port-IO and %llu MMIO accesses hit no device (read as all-ones, writes dropped)",
 			 (unsigned long long)vm->pio.unhandled, (unsigned long long)vm->mmio.unhandled);
-	if (sig_fd >= 0)
-		close(sig_fd);
+	emit_shutdown(vm, status);
+	api_close(vm);
+	loop_destroy(&rc.loop);
+	if (rc.sig_fd >= 0)
+		close(rc.sig_fd);
 	return status;
 }

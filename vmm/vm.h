@@ -37,6 +37,8 @@ enum panic_action {
 #define EXIT_SIGNAL 16	     /* stopped by SIGINT/SIGTERM/SIGHUP or the escape key */
 
 #define VM_MAX_USER_FWCFG 16
+#define VM_KERNEL_MAX (512ULL << 20) /* largest kernel and initrd files read */
+#define VM_INITRD_MAX (2ULL << 30)
 
 /* --fw-cfg name=NAME,file=PATH or name=NAME,string=STR (QEMU's -fw_cfg). */
 struct user_fwcfg {
@@ -55,6 +57,7 @@ enum vmcoreinfo_mode {
 struct vm_config {
 	uint64_t mem_size;
 	unsigned nr_cpus;
+	bool mem_given, cpus_given; /* on the command line (restore checks them against the snapshot) */
 	const char *kernel;
 	const char *initrd;
 	const char *cmdline;
@@ -63,6 +66,7 @@ struct vm_config {
 	unsigned vmcoreinfo; /* enum vmcoreinfo_mode */
 	unsigned on_panic; /* enum panic_action bits */
 	const char *dump_dir;
+	const char *api_sock; /* --api-sock PATH: the QMP control socket */
 	bool dump_dir_given; /* --dump-dir on the command line, not the default "." */
 	int cpu_compat; /* enum cpu_compat (vmm/cpuid.h) */
 	struct user_fwcfg fwcfg[VM_MAX_USER_FWCFG];
@@ -81,10 +85,13 @@ struct vcpu {
 /* Requests a vCPU or the main loop posts; the highest-priority one wins. */
 enum vm_request {
 	VM_RUN = 0,
-	VM_REQ_RESET = 1,
-	VM_REQ_PANIC = 2, /* pvpanic: run the --on-panic policy */
-	VM_REQ_EXIT = 3,
+	VM_REQ_PAUSE = 1, /* the control socket's stop (vm_pause) */
+	VM_REQ_RESET = 2,
+	VM_REQ_PANIC = 3, /* pvpanic: run the --on-panic policy */
+	VM_REQ_EXIT = 4,
 };
+
+struct api; /* vmm/api.h: the control socket */
 
 struct vm {
 	struct vm_config cfg;
@@ -115,6 +122,7 @@ struct vm {
 	/* The kernel files (kept for reloading on reset) and what loading produced. */
 	struct boot_files files;
 	struct boot_image image;
+	uint8_t *own_kernel, *own_initrd; /* files this struct read itself (a restored VM's reset) */
 
 	/* Run control, written by vCPU threads and signal handling. */
 	_Atomic int request;
@@ -122,6 +130,18 @@ struct vm {
 	/* A panic request the run loop has not handled: an exit posted after it must not lose the dump. */
 	_Atomic bool panic_pending;
 	int wake_fd; /* eventfd the main loop polls for requests */
+	/*
+	 * The main thread's view: vCPU threads stopped at the user's request
+	 * (the control socket's stop, --on-panic pause) and why the VM last
+	 * reset or is ending, for the control socket's events (QEMU's reasons:
+	 * "guest-reset", "host-qmp-system-reset", "guest-shutdown",
+	 * "host-qmp-quit", "host-signal").
+	 */
+	bool paused;
+	bool panicked_paused; /* paused by --on-panic pause: status "guest-panicked" */
+	const char *reset_reason;
+	const char *shutdown_reason;
+	struct api *api; /* NULL without --api-sock */
 	uint64_t resets;
 	uint64_t panics;
 	/*
@@ -151,12 +171,27 @@ int vm_init(struct vm *vm, const struct vm_config *cfg, const struct boot_files 
  * tables and loader blob to dir (vmm/acpi_build.h). Call vm_destroy after.
  */
 int vm_write_tables(struct vm *vm, const struct vm_config *cfg, const char *dir, struct errbuf *err);
+struct snapshot; /* vmm/snapshot.h */
+/*
+ * Build the VM a snapshot describes (cfg from snapshot_open, with the
+ * command line's run-time options): RAM mapped from its memory file, the
+ * devices loaded and checked, then KVM's state. Then vm_run continues it.
+ */
+int vm_restore(struct vm *vm, const struct vm_config *cfg, struct snapshot *s, struct errbuf *err);
 /* Run until the guest or the user ends it; returns the process exit status. */
 int vm_run(struct vm *vm);
 void vm_destroy(struct vm *vm);
 
 /* The first device with these ops, or NULL. */
 struct device *vm_find_device(struct vm *vm, const struct device_ops *ops);
+
+/*
+ * Main thread only. Stop every vCPU (completing a pending IO exit) and keep
+ * them stopped until vm_resume; the STOP and RESUME events go out on the
+ * control socket. vm_resume: 0, or -errno when a thread cannot start.
+ */
+void vm_pause(struct vm *vm);
+int vm_resume(struct vm *vm);
 
 /* Ask the run loop to stop every vCPU and then exit or reset. */
 void vm_request(struct vm *vm, enum vm_request req, int exit_status);

@@ -12,8 +12,9 @@
 #define SEL_DATA 0x18
 #define SEL_UDATA 0x20 /* DPL3; used as 0x23 */
 #define SEL_UCODE64 0x28 /* DPL3; used as 0x2B */
-#define SEL_TSS 0x30	 /* 16-byte system descriptor */
-#define GDT_ENTRIES 8
+#define SEL_TSS 0x30	 /* 16-byte system descriptors, one per APIC ID: SEL_TSS_OF(id) */
+#define SEL_TSS_OF(apic_id) (SEL_TSS + 16 * (apic_id))
+#define GDT_ENTRIES (6 + 2 * MAX_CPUS)
 
 /* How the guest was entered (the register holding the boot structure). */
 #define BOOT_PROTO_LINUX 1 /* ESI = boot_params */
@@ -43,11 +44,13 @@
 #define TRAMPOLINE_BASE 0x8000
 #define TRAMPOLINE_SIPI_VECTOR (TRAMPOLINE_BASE >> 12)
 
-/* Stacks: boot CPU, user mode and CPL3 -> CPL0 entries; each AP (which only
- * reports and parks) gets a smaller one. */
+/* Stacks: boot CPU and its user mode; each AP (which reports, then parks or
+ * runs a little code) gets smaller ones. CPL3 -> CPL0 entries use the
+ * kernel stack user_call left (cpu.c). */
 #define STACK_SIZE 16384
 #define AP_STACK_SIZE 4096
-#define MAX_CPUS 32
+#define AP_USER_STACK_SIZE 2048
+#define MAX_CPUS 32 /* also: APIC IDs below this */
 
 #ifdef __ASSEMBLER__
 /* Point every data segment register at selector \sel (through %eax). */

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The boot CPU's TSS (rsp0 for exceptions at CPL3) and the IDT: every
- * vector reports and fails, except the #UD at user_exit_ud2 that ends a
- * user_call (see traps.S for why it is an exception) and the interrupt
- * vectors a scenario claims with cpu_set_irq_handler.
+ * One TSS per CPU (its rsp0, for entries from CPL3, set by each user_call)
+ * and the IDT: every vector reports and fails, except the #UD at
+ * user_exit_ud2 that ends a user_call (see traps.S for why it is an
+ * exception) and the interrupt vectors a scenario claims with
+ * cpu_set_irq_handler.
  */
 #include "guest-images/testguest/cpu.h"
 
@@ -41,16 +42,23 @@ struct table_ptr {
 _Static_assert(sizeof(struct table_ptr) == 10, "lgdt/lidt operand is 10 bytes");
 
 #define GATE_INTR_DPL0 0x8E
+#define RFLAGS_FIXED 0x002 /* bit 1 is always set */
+#define RFLAGS_IF 0x200
 #define TSS_AVAILABLE 0x89 /* present, type 9 */
 #define VEC_UD 6
 
 extern uint64_t gdt[GDT_ENTRIES];
 extern const char trap_stubs[];
 extern const char user_exit_ud2[];
-NORETURN void user_resume(uint64_t result);
-extern char rsp0_stack_top[];
+extern char user_stack_top[], ap_user_stacks[];
+/* rsp0: where the TSS's rsp0 field lies (unaligned: the TSS is packed). */
+uint64_t user_enter(uint64_t (*fn)(uint64_t), uint64_t arg, uint64_t rflags, void *rsp0,
+		    uintptr_t user_rsp);
+NORETURN void user_resume(uint64_t result, uintptr_t rsp0);
 
-static struct tss64 tss;
+/* Indexed by APIC ID (below MAX_CPUS: cpu_index checks). */
+static struct tss64 tss[MAX_CPUS];
+static uintptr_t user_rsp[MAX_CPUS];
 static struct idt_gate idt[256] __attribute__((aligned(16)));
 static void (*volatile irq_handlers[256])(void);
 
@@ -83,32 +91,68 @@ static void load_idt(void)
 	__asm__ volatile("lidt %0" : : "m"(p));
 }
 
-static void install_tss(void)
+static unsigned cpu_index(void)
 {
-	uintptr_t base = (uintptr_t)&tss;
-	uint64_t limit = sizeof(tss) - 1;
+	unsigned id = lapic_id();
 
-	tss.rsp[0] = (uintptr_t)rsp0_stack_top;
-	tss.iomap_base = sizeof(tss); /* no IO bitmap: CPL3 port IO faults */
+	if (id >= MAX_CPUS)
+		fail(GUEST_EXIT_USAGE, "APIC ID %u: the test guest handles IDs below %u", id, MAX_CPUS);
+	return id;
+}
+
+/* This CPU's TSS, in its own GDT slot (a busy TSS cannot be loaded twice). */
+static void install_tss(unsigned id)
+{
+	uintptr_t base = (uintptr_t)&tss[id];
+	uint64_t limit = sizeof(tss[id]) - 1;
+	unsigned sel = SEL_TSS_OF(id);
+
+	tss[id].iomap_base = sizeof(tss[id]); /* no IO bitmap: CPL3 port IO faults */
 	/* SDM Vol. 3A §7.2.3, figure 7-4: 16-byte system descriptor. */
-	gdt[SEL_TSS / 8] = (limit & 0xFFFF) | (base & 0xFFFFFF) << 16 | (uint64_t)TSS_AVAILABLE << 40 |
-			   ((limit >> 16) & 0xF) << 48 | ((base >> 24) & 0xFF) << 56;
-	gdt[SEL_TSS / 8 + 1] = base >> 32;
-	__asm__ volatile("ltr %w0" : : "r"(SEL_TSS));
+	gdt[sel / 8] = (limit & 0xFFFF) | (base & 0xFFFFFF) << 16 | (uint64_t)TSS_AVAILABLE << 40 |
+		       ((limit >> 16) & 0xF) << 48 | ((base >> 24) & 0xFF) << 56;
+	gdt[sel / 8 + 1] = base >> 32;
+	__asm__ volatile("ltr %w0" : : "r"(sel));
 }
 
 void cpu_init(void)
 {
+	unsigned id;
+
 	for (unsigned v = 0; v < ARRAY_SIZE(idt); v++)
 		set_gate(v, (uintptr_t)trap_stubs + 16 * v, GATE_INTR_DPL0);
 	load_idt();
-	install_tss();
-
+	id = cpu_index();
+	user_rsp[id] = (uintptr_t)user_stack_top;
+	install_tss(id);
 }
 
 void cpu_init_ap(void)
 {
+	unsigned id;
+
 	load_idt();
+	id = cpu_index();
+	user_rsp[id] = (uintptr_t)ap_user_stacks + (id + 1) * AP_USER_STACK_SIZE;
+	install_tss(id);
+}
+
+static uint64_t user_call_flags(uint64_t (*fn)(uint64_t), uint64_t arg, uint64_t rflags)
+{
+	unsigned id = cpu_index();
+
+	return user_enter(fn, arg, rflags, (uint8_t *)&tss[id] + offsetof(struct tss64, rsp),
+			  user_rsp[id]);
+}
+
+uint64_t user_call(uint64_t (*fn)(uint64_t), uint64_t arg)
+{
+	return user_call_flags(fn, arg, RFLAGS_FIXED);
+}
+
+uint64_t user_call_irq(uint64_t (*fn)(uint64_t), uint64_t arg)
+{
+	return user_call_flags(fn, arg, RFLAGS_FIXED | RFLAGS_IF);
 }
 
 void cpu_set_irq_handler(unsigned vector, void (*fn)(void))
@@ -132,7 +176,7 @@ void trap_handler(struct trap_frame *f)
 	const char *name = "";
 
 	if (f->vector == VEC_UD && f->rip == (uintptr_t)user_exit_ud2 && (f->cs & 3) == 3)
-		user_resume(f->rdi);
+		user_resume(f->rdi, (uintptr_t)(f + 1)); /* the frame ends at rsp0 */
 	if (f->vector < ARRAY_SIZE(irq_handlers) && irq_handlers[f->vector]) {
 		irq_handlers[f->vector]();
 		return; /* traps.S resumes the interrupted code */

@@ -20,13 +20,17 @@ struct trap_frame {
 };
 _Static_assert(sizeof(struct trap_frame) == 22 * 8, "trap_frame must match traps.S");
 
-/* GDT TSS and IDT for the boot CPU; cpu_init_ap loads the IDT on an AP. */
+/* The IDT and this CPU's TSS: cpu_init on the boot CPU, cpu_init_ap on an
+ * AP (APIC IDs below MAX_CPUS). */
 void cpu_init(void);
 void cpu_init_ap(void);
 
-/* Run fn(arg) at CPL3 (boot CPU only) and return its result. fn may not do
- * port IO or print: it would fault, and faults are fatal. */
+/* Run fn(arg) at CPL3 on this CPU's user stack and return its result. fn
+ * may not do port IO or print: it would fault, and faults are fatal. */
 uint64_t user_call(uint64_t (*fn)(uint64_t), uint64_t arg);
+/* The same with interrupts on: the handlers cpu_set_irq_handler claimed
+ * run at CPL0 and return into fn. Back here, interrupts are off again. */
+uint64_t user_call_irq(uint64_t (*fn)(uint64_t), uint64_t arg);
 
 /* Vector (32..255) runs fn, with IF=0, and returns to the interrupted code;
  * fn sends the LAPIC EOI. Any other vector still reports and fails. */

@@ -99,7 +99,7 @@ gdt:
 	.quad	0x00cf92000000ffff	/* SEL_DATA */
 	.quad	0x00cff2000000ffff	/* SEL_UDATA, DPL3 */
 	.quad	0x00affa000000ffff	/* SEL_UCODE64, DPL3 */
-	.quad	0, 0			/* SEL_TSS, filled by cpu_init */
+	.fill	2 * MAX_CPUS, 8, 0	/* SEL_TSS_OF(APIC ID), filled by cpu_init(_ap) */
 gdt_end:
 	.globl gdt_ptr
 gdt_ptr:

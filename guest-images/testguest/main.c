@@ -37,6 +37,9 @@ static const struct scenario scenarios[] = {
 	  "publish through etc/vmcoreinfo, reset, panic without publishing again (vmci=republish: with)" },
 	{ "flood", scn_flood, "print lines on COM1 forever (never ends by itself)" },
 	{ "serial", scn_serial, "receive a console line and echo it, driven by UART interrupts through the IOAPIC" },
+	{ "counter", scn_counter,
+	  "count at CPL3 on every CPU over a checked RAM region, a line per step=MS (count=N, "
+	  "region=SIZE, vmci=acpi|fwcfg); console input: q quit, p panic, r reset" },
 	{ "no-debug-exit", scn_no_debug_exit,
 	  "write 0x501, go on, reset through the i8042 (run without --debug-exit, with --no-reboot)" },
 };

@@ -29,7 +29,6 @@
 #define ECX_AVX (1u << 28)
 #define EBX7_AVX2 (1u << 5)
 #define EBX7_AVX512F (1u << 16)
-#define AP_TIMEOUT_MS 10000
 #define TOPO_SMT 1
 #define TOPO_CORE 2
 
@@ -77,7 +76,7 @@ static void check_all_cpus(uint64_t cpus)
 	check_topology("boot CPU", lapic_id(), &bsp, cpus);
 	if (cpus == 1)
 		return;
-	n = smp_start_aps((unsigned)cpus - 1, AP_TIMEOUT_MS);
+	n = smp_start_aps((unsigned)cpus - 1, SMP_AP_TIMEOUT_MS);
 	CHECK(n == (int)cpus - 1, "%d of %lu application processors reported", n, cpus - 1);
 	for (int i = 0; i < n; i++) {
 		snprintf(who, sizeof(who), "AP %d", i);

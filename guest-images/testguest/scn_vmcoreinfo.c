@@ -203,7 +203,7 @@ static void zero_addr_file(void)
 	CHECK(ctl == 0, "the guest can write 0 to etc/vmcoreinfo-addr (control 0x%x)", ctl);
 }
 
-static void publish(const struct boot_info *bi, const char *how)
+uint64_t vmci_publish_acpi(const struct boot_info *bi, const char *how)
 {
 	uint64_t page = find_page(bi), paddr = VMCI_NOTE_ADDR;
 	uint8_t *d = (uint8_t *)(uintptr_t)(page + VMCI_DESC_OFF);
@@ -232,6 +232,7 @@ static void publish(const struct boot_info *bi, const char *how)
 	       marker);
 	if (!strcmp(how, "zero-addr"))
 		zero_addr_file();
+	return paddr;
 }
 
 /* ---- memory and registers for the dump ---- */
@@ -274,6 +275,27 @@ void vmci_fill_memory(const struct boot_info *bi)
 	printf("vmcoreinfo: fill: pattern at 0x%llx, %lu bytes\n", FILL_ADDR, fill);
 }
 
+uint64_t vmci_fill_ram(const struct boot_info *bi, uint64_t from, uint64_t size)
+{
+	static struct fill_args a;
+	uint64_t done = 0;
+
+	for (unsigned i = 0; i < bi->nr_mem && done < size; i++) {
+		const struct mem_range *m = &bi->mem[i];
+		uint64_t start = m->addr > from ? m->addr : from, end = m->addr + m->size;
+
+		if (m->type != 1 || start >= end)
+			continue;
+		start = align_up(start, 8);
+		if (end - start > size - done)
+			end = start + align_up(size - done, 8);
+		a = (struct fill_args){ start, end };
+		user_call(user_fill, (uintptr_t)&a);
+		done += end - start;
+	}
+	return done;
+}
+
 /* Linux uses a pvpanic only if it reads non-zero; ours offers exactly these two events. */
 static void pvpanic_check(void)
 {
@@ -290,8 +312,6 @@ static void trigger_panicked(const void *unused)
 	printf("vmcoreinfo: panicking\n");
 	outb(PVPANIC_PORT, PVPANIC_PANICKED);
 }
-
-#define AP_TIMEOUT_MS 10000 /* real mode to long mode runs emulated here */
 
 volatile unsigned vmci_aps_looping; /* panic.S: APs holding their markers */
 NORETURN void ap_loop_with_markers(unsigned apic_id);
@@ -315,10 +335,10 @@ void vmci_start_looping_aps(const struct boot_info *bi)
 		return;
 	CHECK(cpus <= MAX_CPUS, "cpus=%lu is within 2..%u", cpus, MAX_CPUS);
 	smp_ap_then = ap_then;
-	n = smp_start_aps((unsigned)cpus - 1, AP_TIMEOUT_MS);
+	n = smp_start_aps((unsigned)cpus - 1, SMP_AP_TIMEOUT_MS);
 	CHECK(n == (int)cpus - 1, "%d of %lu application processors reported", n, cpus - 1);
 	aps = (unsigned)n;
-	end = rdtsc() + AP_TIMEOUT_MS * tsc_per_ms();
+	end = rdtsc() + SMP_AP_TIMEOUT_MS * tsc_per_ms();
 	while (__atomic_load_n(&vmci_aps_looping, __ATOMIC_ACQUIRE) < aps &&
 	       (int64_t)(rdtsc() - end) < 0)
 		cpu_relax();
@@ -414,7 +434,7 @@ void scn_vmcoreinfo(const struct boot_info *bi)
 	}
 	vmci_fill_memory(bi);
 	if (strcmp(how, "nopublish"))
-		publish(bi, how);
+		vmci_publish_acpi(bi, how);
 	else
 		printf("vmcoreinfo: not publishing (vmci=nopublish)\n");
 	if (strcmp(pv, "panic")) {
@@ -431,13 +451,13 @@ void scn_vmcoreinfo_reset(const struct boot_info *bi)
 
 	vmci_mode(bi, how, sizeof(how));
 	if (!reset_marker_found(bi, "vmcoreinfo-reset")) {
-		publish(bi, "normal");
+		vmci_publish_acpi(bi, "normal");
 		reset_via(bi, "vmcoreinfo-reset", "the i8042 (0xFE to port 0x64)", reset_trigger_i8042,
 			  NULL);
 	}
 	vmci_fill_memory(bi);
 	if (!strcmp(how, "republish")) {
-		publish(bi, "normal");
+		vmci_publish_acpi(bi, "normal");
 	} else {
 		/* The reset must have left no stale descriptor: find_page checks
 		 * that the page is zero again. */

@@ -50,7 +50,7 @@ static uint16_t find_record(void)
 	return f.key;
 }
 
-static void publish(const struct boot_info *bi, const char *how)
+uint64_t vmci_publish_fwcfg(const struct boot_info *bi, const char *how)
 {
 	uint16_t key = find_record();
 	uint8_t rec[REC_SIZE], back[REC_SIZE];
@@ -85,6 +85,7 @@ static void publish(const struct boot_info *bi, const char *how)
 	      "%s reads back what was written", VMCI_FILE);
 	printf("vmcoreinfo: published format %u paddr 0x%lx size %u (%u bytes written) marker %s\n",
 	       format, paddr, size, len, marker);
+	return paddr;
 }
 
 static void vmci_mode(const struct boot_info *bi, char *how, unsigned size)
@@ -108,7 +109,7 @@ void scn_vmcoreinfo_fwcfg(const struct boot_info *bi)
 	vmci_mode(bi, how, sizeof(how));
 	vmci_fill_memory(bi);
 	if (strcmp(how, "nopublish"))
-		publish(bi, how);
+		vmci_publish_fwcfg(bi, how);
 	else
 		printf("vmcoreinfo: not publishing (vmci=nopublish)\n");
 	vmci_panic_now();
@@ -120,13 +121,13 @@ void scn_vmcoreinfo_fwcfg_reset(const struct boot_info *bi)
 
 	vmci_mode(bi, how, sizeof(how));
 	if (!reset_marker_found(bi, "vmcoreinfo-fwcfg-reset")) {
-		publish(bi, "normal");
+		vmci_publish_fwcfg(bi, "normal");
 		reset_via(bi, "vmcoreinfo-fwcfg-reset", "the i8042 (0xFE to port 0x64)",
 			  reset_trigger_i8042, NULL);
 	}
 	vmci_fill_memory(bi);
 	if (!strcmp(how, "republish")) {
-		publish(bi, "normal");
+		vmci_publish_fwcfg(bi, "normal");
 	} else {
 		find_record(); /* the reset must have emptied it */
 		printf("vmcoreinfo: second boot: panicking without publishing again\n");

@@ -8,6 +8,7 @@
  */
 #include "guest-images/testguest/smp.h"
 
+#include "guest-images/testguest/acpi.h"
 #include "guest-images/testguest/asm.h"
 #include "guest-images/testguest/cpu.h"
 #include "guest-images/testguest/guest.h"
@@ -21,6 +22,7 @@
 #define SVR_ENABLE 0x100
 #define SPURIOUS_VECTOR 0xFF
 #define SURPLUS_WAIT_MS 200
+#define CPUID_1_EDX_HTT (1u << 28)
 
 extern const char trampoline_start[], trampoline_end[];
 
@@ -103,4 +105,23 @@ int smp_start_aps(unsigned expected, uint64_t timeout_ms)
 	}
 	wait_arrivals(expected, timeout_ms);
 	return (int)wait_arrivals(MAX_CPUS, SURPLUS_WAIT_MS);
+}
+
+uint64_t smp_expected_cpus(const struct boot_info *bi)
+{
+	uint64_t cpus;
+	uint32_t r[4];
+	int madt;
+
+	if (cmdline_size(bi, "cpus", &cpus))
+		return cpus;
+	madt = acpi_madt_cpus(acpi_find_rsdp(bi));
+	if (madt >= 0) {
+		printf("smp: the MADT lists %d enabled CPUs\n", madt);
+		return (uint64_t)madt;
+	}
+	cpuid(1, 0, r);
+	cpus = r[3] & CPUID_1_EDX_HTT ? (r[1] >> 16) & 0xFF : 1;
+	printf("smp: no cpus=N, no MADT: CPUID.1 says %lu logical processors\n", cpus);
+	return cpus;
 }

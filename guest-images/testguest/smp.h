@@ -5,7 +5,11 @@
 
 #include <stdint.h>
 
+#include "guest-images/testguest/boot.h"
 #include "guest-images/testguest/cpu.h"
+
+/* Enough for an AP to go from real mode to long mode, emulated here. */
+#define SMP_AP_TIMEOUT_MS 10000
 
 /*
  * Copy the trampoline to TRAMPOLINE_BASE and broadcast INIT-SIPI-SIPI to
@@ -25,5 +29,10 @@ extern void (*volatile smp_ap_then)(unsigned slot);
 unsigned smp_ap_apic_id(unsigned slot);
 /* What CPUID said about the topology on that AP, read as it arrived. */
 const struct cpu_topology *smp_ap_topology(unsigned slot);
+
+/* How many CPUs the VM has: cpus=N on the command line, else the ACPI
+ * MADT's enabled processors, else CPUID leaf 1 (EBX[23:16], logical
+ * processors per package: right for a one-socket VM). */
+uint64_t smp_expected_cpus(const struct boot_info *bi);
 
 #endif

@@ -73,23 +73,31 @@ trap_common:
 	iretq
 
 /*
- * uint64_t user_call(uint64_t (*fn)(uint64_t), uint64_t arg)
- * Runs fn(arg) at CPL3 on the user stack and returns its result. The kernel
- * context is parked in user_saved_rsp; user code ends with UD2 (result in
- * %rdi), taken on the TSS rsp0 stack. Boot CPU only.
+ * uint64_t user_enter(fn, arg, rflags, void *rsp0, user_rsp)
+ * Runs fn(arg) at CPL3 on the stack at user_rsp with the given RFLAGS and
+ * returns its result (cpu.c's user_call wraps it). The kernel context stays
+ * on this stack; its 16-aligned top goes to rsp0 (this CPU's TSS field), so
+ * an interrupt or exception at CPL3 pushes its frame right below it (SDM
+ * Vol. 3A §6.14.2: the CPU aligns rsp0 to 16 first; aligned already, the
+ * frame ends exactly at rsp0). User code ends with UD2 (result in %rdi);
+ * trap_handler then calls user_resume with the frame's end, which is rsp0.
  */
-	.globl user_call
-user_call:
+	.globl user_enter
+user_enter:
 	push	%rbx
 	push	%rbp
 	push	%r12
 	push	%r13
 	push	%r14
 	push	%r15
-	mov	%rsp, user_saved_rsp(%rip)
+	mov	%rsp, %rax
+	and	$-16, %rsp
+	push	%rax			/* padding */
+	push	%rax			/* the unaligned %rsp, for user_resume */
+	mov	%rsp, (%rcx)
 	pushq	$SEL_UDATA + 3		/* SS */
-	pushq	$user_stack_top		/* RSP */
-	pushq	$0x002			/* RFLAGS: IF=0, IOPL=0 */
+	push	%r8			/* RSP */
+	push	%rdx			/* RFLAGS */
 	pushq	$SEL_UCODE64 + 3	/* CS */
 	lea	user_entry(%rip), %rax
 	push	%rax			/* RIP */
@@ -105,8 +113,8 @@ user_entry:
 user_exit_ud2:
 	ud2
 
-/* void user_resume(uint64_t result): back into user_call's caller, from
- * trap_handler; the exception frame on the rsp0 stack is dropped. */
+/* void user_resume(uint64_t result, uint64_t rsp0): back into user_enter's
+ * caller, from trap_handler; the exception frame below rsp0 is dropped. */
 	.globl user_resume
 user_resume:
 	mov	$SEL_DATA, %eax
@@ -114,7 +122,7 @@ user_resume:
 	mov	%eax, %es
 	mov	%eax, %ss
 	mov	%rdi, %rax
-	mov	user_saved_rsp(%rip), %rsp
+	mov	(%rsi), %rsp
 	pop	%r15
 	pop	%r14
 	pop	%r13
@@ -123,20 +131,17 @@ user_resume:
 	pop	%rbx
 	ret
 
-	.bss
-	.balign 8
-user_saved_rsp:
-	.quad	0
-
+/* User-mode stacks: the boot CPU's, and one per APIC ID for the APs
+ * (cpu.c; the boot CPU's slot there is unused). */
 	.section .noinit, "aw", @nobits
 	.balign 16
 user_stack:
 	.skip	STACK_SIZE
+	.globl user_stack_top
 user_stack_top:
 	.balign 16
-	.globl rsp0_stack_top
-rsp0_stack:
-	.skip	STACK_SIZE
-rsp0_stack_top:
+	.globl ap_user_stacks
+ap_user_stacks:
+	.skip	AP_USER_STACK_SIZE * MAX_CPUS
 
 	.section .note.GNU-stack, "", @progbits

@@ -19,8 +19,18 @@
 /* Build the note at VMCI_NOTE_ADDR (name "VMCOREINFX" if badname), print its
  * text ("vmcoreinfo: text: LINE"), return its size. */
 uint32_t vmci_build_note(const char *marker, int badname);
+/*
+ * Publish the note (marker=WORD on the command line) for the VMM: through
+ * the ACPI device's page (--vmcoreinfo) or QEMU's fw_cfg etc/vmcoreinfo
+ * (--vmcoreinfo=fwcfg). how: "normal", or a hostile case the scenario's
+ * vmci= names. Checks and prints each step; returns the paddr published.
+ */
+uint64_t vmci_publish_acpi(const struct boot_info *bi, const char *how);
+uint64_t vmci_publish_fwcfg(const struct boot_info *bi, const char *how);
 /* The 64 KiB pattern, the marker page, the zero pages and fill=SIZE. */
 void vmci_fill_memory(const struct boot_info *bi);
+/* The pattern over the first size bytes of RAM at or above from (e820 RAM entries, in order). */
+uint64_t vmci_fill_ram(const struct boot_info *bi, uint64_t from, uint64_t size);
 /* Check pvpanic's events, load the documented register values, write PANICKED. */
 NORETURN void vmci_panic_now(void);
 

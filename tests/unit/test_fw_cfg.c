@@ -317,11 +317,11 @@ Test(fw_cfg, save_and_load_through_state_records)
 	dev.priv = fw;
 	state_writer_init(&w);
 	cr_assert_eq(fwcfg_device_ops.save(&dev, &w), 0);
-	data = state_writer_data(&w, &len);
-	cr_assert(data);
-	cr_assert_eq(state_reader_init(&r, data, len), 0);
+	data = state_writer_finish(&w, &len);
+	cr_assert(data, "%s", w.err.msg);
+	cr_assert_eq(state_reader_init(&r, data, len), 0, "%s", r.err.msg);
 	dev.priv = other;
-	cr_assert_eq(fwcfg_device_ops.load(&dev, &r), 0);
+	cr_assert_eq(fwcfg_device_ops.load(&dev, &r), 0, "%s", r.err.msg);
 	b[0] = fwcfg_read_byte(other);
 	cr_assert_eq(b[0], 'b', "the restored device continues where the saved one was");
 	{

@@ -77,7 +77,7 @@ Test(fw_status, disarmed_state_survives_save_and_load)
 	bus_write(&vm.pio, MVBOOT_STATUS_PORT, 1, MVBOOT_STATUS_OK);
 	state_writer_init(&w);
 	cr_assert_eq(fw_status_ops.save(&dev, &w), 0);
-	data = state_writer_data(&w, &len);
+	data = state_writer_finish(&w, &len);
 	cr_assert(data);
 	cr_assert_eq(state_reader_init(&r, data, len), 0);
 	cr_assert_eq(fw_status_ops.load(&dev2, &r), 0);
@@ -96,11 +96,15 @@ Test(fw_status, load_refuses_a_bad_armed_value)
 	size_t len;
 
 	state_writer_init(&w);
-	state_record_begin(&w, "fw_status", 1);
+	state_record_begin(&w, "fw-status", 1);
 	state_put_u8(&w, "armed", 7);
 	cr_assert_eq(state_record_end(&w), 0);
-	data = state_writer_data(&w, &len);
+	data = state_writer_finish(&w, &len);
 	cr_assert_eq(state_reader_init(&r, data, len), 0);
 	cr_assert_eq(fw_status_ops.load(&dev, &r), -EINVAL);
+	cr_assert_str_eq(r.err.msg, "state: record fw-status: field armed is 7, out of range for a bool");
+	/* Still armed: the firmware's failure is still heard. */
+	bus_write(&vm.pio, MVBOOT_STATUS_PORT, 1, MVBOOT_STATUS_LOADER);
+	cr_assert_eq(vm.request, VM_REQ_EXIT);
 	state_writer_free(&w);
 }

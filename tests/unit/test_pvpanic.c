@@ -6,10 +6,12 @@
  * leave the run state alone.
  */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <string.h>
 
 #include "devices/pvpanic.h"
 #include "vmm/bus.h"
+#include "vmm/state.h"
 #include "vmm/vm.h"
 
 static struct vm vm;
@@ -103,4 +105,52 @@ Test(pvpanic, second_panic_before_reset_ignored)
 	cr_assert(!pvpanic_panicked(&dev), "a reset forgets the panic");
 	bus_write(&vm.pio, PVPANIC_PORT, 1, PVPANIC_PANICKED);
 	cr_assert_eq(atomic_load(&vm.request), VM_REQ_PANIC, "after a reset, a panic counts again");
+}
+
+/* Save a panicked device, load into a fresh one: its next PANICKED is the second of the boot. */
+Test(pvpanic, panicked_survives_save_and_load)
+{
+	static struct vm vm2;
+	struct device dev2 = { .ops = &pvpanic_ops, .vm = &vm2 };
+	struct state_writer w;
+	struct state_reader r;
+	const uint8_t *data;
+	size_t len;
+
+	memset(&vm2, 0, sizeof(vm2));
+	vm2.wake_fd = -1;
+	bus_init(&vm2.pio, "pio");
+	cr_assert_eq(pvpanic_ops.create(&vm2, &dev2), 0);
+	bus_write(&vm.pio, PVPANIC_PORT, 1, PVPANIC_PANICKED);
+	state_writer_init(&w);
+	cr_assert_eq(pvpanic_ops.save(&dev, &w), 0);
+	data = state_writer_finish(&w, &len);
+	cr_assert_not_null(data, "%s", w.err.msg);
+	cr_assert_eq(state_reader_init(&r, data, len), 0, "%s", r.err.msg);
+	cr_assert_eq(pvpanic_ops.load(&dev2, &r), 0, "%s", r.err.msg);
+	cr_assert(pvpanic_panicked(&dev2));
+	bus_write(&vm2.pio, PVPANIC_PORT, 1, PVPANIC_PANICKED);
+	cr_assert_eq(atomic_load(&vm2.request), VM_RUN, "one dump per boot, across a restore");
+	state_writer_free(&w);
+	pvpanic_ops.destroy(&dev2);
+	bus_free(&vm2.pio);
+}
+
+Test(pvpanic, load_refuses_a_bad_flag)
+{
+	struct state_writer w;
+	struct state_reader r;
+	const uint8_t *data;
+	size_t len;
+
+	state_writer_init(&w);
+	state_record_begin(&w, "pvpanic", 1);
+	state_put_u32(&w, "panicked", 2);
+	state_record_end(&w);
+	data = state_writer_finish(&w, &len);
+	cr_assert_eq(state_reader_init(&r, data, len), 0);
+	cr_assert_eq(pvpanic_ops.load(&dev, &r), -EINVAL);
+	cr_assert_str_eq(r.err.msg, "state: record pvpanic: field panicked is 2, out of range for a bool");
+	cr_assert(!pvpanic_panicked(&dev));
+	state_writer_free(&w);
 }

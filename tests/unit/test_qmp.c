@@ -56,7 +56,7 @@ static struct qmp_conn *conn(bool negotiate)
 	stops = 0;
 	if (negotiate) {
 		cr_assert(qmp_conn_feed(c, "{\"execute\":\"qmp_capabilities\"}", 30));
-		cr_assert_str_eq(out, "{\"return\":{}}\r\n");
+		cr_assert_str_eq(out, "{\"return\": {}}\r\n"); /* QEMU's spacing */
 		out_len = 0;
 		out[0] = 0;
 	}

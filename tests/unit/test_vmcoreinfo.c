@@ -110,7 +110,7 @@ Test(vmcoreinfo, state_round_trip)
 	dma_write_addr(&a, 0x1ff01028ULL);
 	state_writer_init(&w);
 	cr_assert_eq(vmcoreinfo_ops.save(&a.dev, &w), 0);
-	data = state_writer_data(&w, &len);
+	data = state_writer_finish(&w, &len);
 	cr_assert_not_null(data);
 	cr_assert_eq(state_reader_init(&r, data, len), 0);
 	cr_assert_eq(vmcoreinfo_ops.load(&b.dev, &r), 0, "%s", r.err.msg);
@@ -136,7 +136,7 @@ Test(vmcoreinfo, unknown_version_rejected)
 	cr_assert_eq(state_record_begin(&w, "vmcoreinfo", 2), 0);
 	cr_assert_eq(state_put_u64(&w, "addr", 0x9999), 0);
 	cr_assert_eq(state_record_end(&w), 0);
-	data = state_writer_data(&w, &len);
+	data = state_writer_finish(&w, &len);
 	cr_assert_eq(state_reader_init(&r, data, len), 0);
 	cr_assert_eq(vmcoreinfo_ops.load(&g.dev, &r), -EPROTONOSUPPORT);
 	cr_assert(strstr(r.err.msg, "vmcoreinfo"), "message: %s", r.err.msg);
@@ -158,7 +158,7 @@ Test(vmcoreinfo, missing_record_rejected)
 	state_writer_init(&w);
 	cr_assert_eq(state_record_begin(&w, "serial", 1), 0);
 	cr_assert_eq(state_record_end(&w), 0);
-	data = state_writer_data(&w, &len);
+	data = state_writer_finish(&w, &len);
 	cr_assert_eq(state_reader_init(&r, data, len), 0);
 	cr_assert_eq(vmcoreinfo_ops.load(&g.dev, &r), -ENOENT);
 	state_writer_free(&w);

@@ -136,11 +136,25 @@ Test(vmcoreinfo_fwcfg, reset_clears_state_and_file)
 	rig_fini(&g);
 }
 
+/* The two records a restore reads: fw_cfg's (the file's bytes) and the device's. */
 static const uint8_t *save(struct rig *g, struct state_writer *w, size_t *len)
 {
+	struct device fwdev = { .ops = &fwcfg_device_ops, .priv = g->vm->fwcfg };
+
 	state_writer_init(w);
-	cr_assert_eq(vmcoreinfo_fwcfg_ops.save(&g->dev, w), 0);
-	return state_writer_data(w, len);
+	cr_assert_eq(fwcfg_device_ops.save(&fwdev, w), 0, "%s", w->err.msg);
+	cr_assert_eq(vmcoreinfo_fwcfg_ops.save(&g->dev, w), 0, "%s", w->err.msg);
+	return state_writer_finish(w, len);
+}
+
+static int load(struct rig *g, const uint8_t *data, size_t len, struct state_reader *r)
+{
+	struct device fwdev = { .ops = &fwcfg_device_ops, .priv = g->vm->fwcfg };
+	int rc;
+
+	cr_assert_eq(state_reader_init(r, data, len), 0, "%s", r->err.msg);
+	rc = fwcfg_device_ops.load(&fwdev, r);
+	return rc ? rc : vmcoreinfo_fwcfg_ops.load(&g->dev, r);
 }
 
 Test(vmcoreinfo_fwcfg, state_round_trip)
@@ -156,8 +170,8 @@ Test(vmcoreinfo_fwcfg, state_round_trip)
 	rig_init(&b);
 	dma_write(&a, 0, 1, 4132, 0x13f000000ULL, 16);
 	data = save(&a, &w, &len);
-	cr_assert_eq(state_reader_init(&r, data, len), 0);
-	cr_assert_eq(vmcoreinfo_fwcfg_ops.load(&b.dev, &r), 0, "%s", r.err.msg);
+	cr_assert_not_null(data, "%s", w.err.msg);
+	cr_assert_eq(load(&b, data, len, &r), 0, "%s", r.err.msg);
 	cr_assert(rec_of(&b)->written);
 	cr_assert_eq(rec_of(&b)->guest_format, 1);
 	cr_assert_eq(rec_of(&b)->size, 4132);
@@ -168,6 +182,59 @@ Test(vmcoreinfo_fwcfg, state_round_trip)
 	state_writer_free(&w);
 	rig_fini(&a);
 	rig_fini(&b);
+}
+
+/* A partial write after publishing changes the file, not the record: both survive as they were. */
+Test(vmcoreinfo_fwcfg, file_bytes_and_record_restored_apart)
+{
+	struct rig a, b;
+	struct state_writer w;
+	struct state_reader r;
+	const uint8_t *data, *fa, *fb;
+	size_t len;
+	uint32_t size;
+
+	rig_init(&a);
+	rig_init(&b);
+	dma_write(&a, 0, 1, 4132, 0x13f000000ULL, 16);
+	dma_write(&a, 0, 1, 99, 0x5000, 8); /* the first 8 bytes only */
+	data = save(&a, &w, &len);
+	cr_assert_eq(load(&b, data, len, &r), 0, "%s", r.err.msg);
+	cr_assert_eq(rec_of(&b)->size, 4132, "the published record");
+	fa = fwcfg_file_data(a.vm->fwcfg, VMCOREINFO_FILE, &size);
+	fb = fwcfg_file_data(b.vm->fwcfg, VMCOREINFO_FILE, &size);
+	cr_assert_eq(get_le32(fb + 4), 99, "the file's bytes as the guest left them");
+	cr_assert_arr_eq(fa, fb, 16);
+	state_writer_free(&w);
+	rig_fini(&a);
+	rig_fini(&b);
+}
+
+Test(vmcoreinfo_fwcfg, unpublished_record_with_values_refused)
+{
+	struct rig g;
+	struct state_writer w;
+	struct state_reader r;
+	const uint8_t *data;
+	size_t len;
+
+	rig_init(&g);
+	dma_write(&g, 0, 1, 4132, 0x3f000000ULL, 16);
+	state_writer_init(&w);
+	state_record_begin(&w, "vmcoreinfo-fwcfg", 1);
+	state_put_bool(&w, "written", false);
+	state_put_u16(&w, "guest_format", 1);
+	state_put_u32(&w, "size", 0);
+	state_put_u64(&w, "paddr", 0);
+	state_record_end(&w);
+	data = state_writer_finish(&w, &len);
+	cr_assert_eq(state_reader_init(&r, data, len), 0);
+	cr_assert_eq(vmcoreinfo_fwcfg_ops.load(&g.dev, &r), -EINVAL);
+	cr_assert(strstr(r.err.msg, "never published"), "%s", r.err.msg);
+	cr_assert(rec_of(&g)->written, "a refused record changes nothing");
+	cr_assert_eq(rec_of(&g)->paddr, 0x3f000000ULL);
+	state_writer_free(&w);
+	rig_fini(&g);
 }
 
 Test(vmcoreinfo_fwcfg, unknown_version_rejected)
@@ -183,7 +250,7 @@ Test(vmcoreinfo_fwcfg, unknown_version_rejected)
 	cr_assert_eq(state_record_begin(&w, "vmcoreinfo-fwcfg", 2), 0);
 	cr_assert_eq(state_put_u8(&w, "written", 1), 0);
 	cr_assert_eq(state_record_end(&w), 0);
-	data = state_writer_data(&w, &len);
+	data = state_writer_finish(&w, &len);
 	cr_assert_eq(state_reader_init(&r, data, len), 0);
 	cr_assert_eq(vmcoreinfo_fwcfg_ops.load(&g.dev, &r), -EPROTONOSUPPORT);
 	cr_assert(!rec_of(&g)->written, "a refused record changes nothing");
