@@ -31,22 +31,6 @@ struct dump_file {
 	char tmpname[96]; /* "" for O_TMPFILE */
 };
 
-/*
- * The one-line progress report on a terminal. It counts bytes whose write
- * completed plus zero pages left as holes, not writes submitted: with
- * DUMP_IO_DEPTH writes of DUMP_IO_CHUNK in flight that is up to 1 GiB.
- */
-struct progress {
-	bool on;     /* stderr is a terminal and the caller did not ask for quiet */
-	bool shown;  /* a line is on screen, so a later message needs a newline first */
-	uint64_t total;
-	uint64_t t0, last;
-	const struct dump_io *io; /* while writing: io->written */
-	const uint64_t *zero;	  /* while writing: bytes of zero pages skipped */
-	bool syncing;		  /* all written, fsync running */
-	struct dump_progress *shared; /* the caller's copy, or NULL */
-};
-
 static uint64_t now_ns(void)
 {
 	struct timespec ts;
@@ -60,15 +44,23 @@ static double mb_per_s(uint64_t bytes, uint64_t ns)
 	return ns ? (double)bytes / 1e6 / ((double)ns / 1e9) : 0.0;
 }
 
-static uint64_t progress_done(const struct progress *pg)
+static uint64_t progress_done(const struct dump_progress_line *pg)
 {
 	if (pg->syncing)
 		return pg->total;
 	return (pg->io ? pg->io->written : 0) + (pg->zero ? *pg->zero : 0);
 }
 
-/* At most ten updates a second; 100% only once the file is on disk (progress_end). */
-static void progress_update(struct progress *pg, const char *what)
+void dump_progress_line_init(struct dump_progress_line *pg, const char *label, bool quiet)
+{
+	memset(pg, 0, sizeof(*pg));
+	pg->label = label;
+	pg->on = !quiet && isatty(STDERR_FILENO);
+	pg->t0 = pg->last = now_ns();
+}
+
+/* At most ten updates a second; 100% only once the file is on disk (dump_progress_end). */
+void dump_progress_update(struct dump_progress_line *pg, const char *what)
 {
 	uint64_t t, done;
 	unsigned pct;
@@ -86,17 +78,17 @@ static void progress_update(struct progress *pg, const char *what)
 	pg->shown = true;
 	done = progress_done(pg);
 	pct = pg->total ? (unsigned)(done * 100 / pg->total) : 0;
-	fprintf(stderr, "\rmicrovm: dump: %3u%% %7.0f MB/s%s", pct > 99 ? 99 : pct,
+	fprintf(stderr, "\rmicrovm: %s: %3u%% %7.0f MB/s%s", pg->label, pct > 99 ? 99 : pct,
 		mb_per_s(done, t - pg->t0), what ? what : "");
 }
 
-static void progress_tick(void *arg)
+void dump_progress_tick(void *arg)
 {
-	progress_update(arg, NULL);
+	dump_progress_update(arg, NULL);
 }
 
 /* The summary line on success; on failure just end the line so the error starts clean. */
-static void progress_end(struct progress *pg, bool ok, uint64_t ns)
+void dump_progress_end(struct dump_progress_line *pg, bool ok, uint64_t ns)
 {
 	const char *nl = log_crlf ? "\r\n" : "\n";
 
@@ -105,8 +97,8 @@ static void progress_end(struct progress *pg, bool ok, uint64_t ns)
 	if (!pg->on)
 		return;
 	if (ok)
-		fprintf(stderr, "\rmicrovm: dump: 100%% %" PRIu64 " MiB in %.2f s (%.0f MB/s)%s",
-			pg->total >> 20, (double)ns / 1e9, mb_per_s(pg->total, ns), nl);
+		fprintf(stderr, "\rmicrovm: %s: 100%% %" PRIu64 " MiB in %.2f s (%.0f MB/s)%s",
+			pg->label, pg->total >> 20, (double)ns / 1e9, mb_per_s(pg->total, ns), nl);
 	else if (pg->shown)
 		fputs(nl, stderr);
 }
@@ -366,7 +358,7 @@ void dump_direct_off(int fd)
 /* Build the headers and notes and write everything to f->fd. */
 static int dump_body(const struct dump_source *src, const struct dump_range *r, size_t nr,
 		     const struct dump_aliases *al, const uint8_t *vmci, size_t vmci_size,
-		     unsigned flags, struct dump_file *f, struct progress *pg, struct dump_stats *st,
+		     unsigned flags, struct dump_file *f, struct dump_progress_line *pg, struct dump_stats *st,
 		     struct errbuf *err)
 {
 	uint64_t notes_size = dump_notes_size(src->nr_vcpus, vmci_size), off;
@@ -408,7 +400,7 @@ static int dump_body(const struct dump_source *src, const struct dump_range *r, 
 	pg->total = l.file_size;
 	pg->io = &io;
 	pg->zero = &st->zero_skipped;
-	io.on_complete = progress_tick;
+	io.on_complete = dump_progress_tick;
 	io.on_complete_arg = pg;
 	ret = dump_io_write(&io, head, direct ? l.data_off : l.head_size, 0);
 	off = l.data_off;
@@ -426,7 +418,7 @@ static int dump_body(const struct dump_source *src, const struct dump_range *r, 
 	st->data_written = io.written - (direct ? l.data_off : l.head_size);
 	/* The fsync can take seconds on a large buffered dump: say what is going on. */
 	pg->syncing = true;
-	progress_update(pg, " fsync");
+	dump_progress_update(pg, " fsync");
 	pg->syncing = false;
 	if (fsync(f->fd) < 0)
 		return errf(err, -errno, "dump: fsync failed: %s", strerror(errno));
@@ -445,14 +437,16 @@ int dump_write_opts(const struct dump_source *src, const char *dir, unsigned fla
 	size_t vmci_size;
 	uint64_t t0 = now_ns();
 	time_t when = src->when ? src->when : time(NULL); /* the start, not the end of a long dump */
-	struct progress pg = { .on = !(flags & DUMP_F_QUIET) && isatty(STDERR_FILENO),
-			       .t0 = t0, .last = t0, .shared = src->progress };
+	struct dump_progress_line pg;
 	size_t nr;
 	int ret;
 
 	if (!st)
 		st = &local;
 	memset(st, 0, sizeof(*st));
+	dump_progress_line_init(&pg, "dump", flags & DUMP_F_QUIET);
+	pg.t0 = pg.last = t0;
+	pg.shared = src->progress;
 	if (!dir)
 		dir = ".";
 	if (!src->mem || (src->nr_vcpus && !src->vcpus))
@@ -486,7 +480,7 @@ int dump_write_opts(const struct dump_source *src, const char *dir, unsigned fla
 				: file_publish(&f, dir, when, path_out, path_len, err);
 	file_discard(&f);
 	st->nsec = now_ns() - t0;
-	progress_end(&pg, ret == 0, st->nsec);
+	dump_progress_end(&pg, ret == 0, st->nsec);
 	return ret;
 }
 

@@ -90,6 +90,33 @@ int dump_write(const struct dump_source *src, const char *dir, char *path_out, s
 int dump_check_dir(const char *dir, struct errbuf *err);
 
 struct dump_io;
+
+/*
+ * The one-line progress report on a terminal ("microvm: LABEL: 42% 900
+ * MB/s"), for dumps and snapshots. It counts bytes whose write completed
+ * plus zero pages left as holes, not writes submitted: with DUMP_IO_DEPTH
+ * writes of DUMP_IO_CHUNK in flight that is up to 1 GiB. Set total, io and
+ * zero, make dump_progress_tick io's on_complete, and end with
+ * dump_progress_end.
+ */
+struct dump_progress_line {
+	const char *label;
+	bool on;     /* stderr is a terminal and the caller did not ask for quiet */
+	bool shown;  /* a line is on screen, so a later message needs a newline first */
+	uint64_t total;
+	uint64_t t0, last;
+	const struct dump_io *io; /* while writing: io->written */
+	const uint64_t *zero;	  /* while writing: bytes of zero pages skipped */
+	bool syncing;		  /* all written, fsync running */
+	struct dump_progress *shared; /* the caller's copy, or NULL */
+};
+
+void dump_progress_line_init(struct dump_progress_line *pg, const char *label, bool quiet);
+void dump_progress_update(struct dump_progress_line *pg, const char *what);
+void dump_progress_tick(void *arg);
+/* The summary line on success; on failure just end the line so the error starts clean. */
+void dump_progress_end(struct dump_progress_line *pg, bool ok, uint64_t ns);
+
 /*
  * Write r's non-zero pages at file offset off (+ their offset in r) through
  * io; all-zero pages are skipped (holes in a file sized beforehand) and

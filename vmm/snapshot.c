@@ -169,7 +169,8 @@ static int write_state_file(int dirfd, const uint8_t *p, size_t len)
 	return r;
 }
 
-static int write_ranges(int fd, const struct dump_range *r, unsigned nr, uint64_t *zero)
+static int write_ranges(int fd, const struct dump_range *r, unsigned nr, uint64_t *zero,
+			struct dump_progress_line *pg)
 {
 	struct dump_io io;
 	uint64_t off = 0;
@@ -177,11 +178,17 @@ static int write_ranges(int fd, const struct dump_range *r, unsigned nr, uint64_
 
 	*zero = 0;
 	dump_io_init(&io, fd, true);
+	pg->io = &io;
+	pg->zero = zero;
+	io.on_complete = dump_progress_tick;
+	io.on_complete_arg = pg;
 	for (unsigned i = 0; i < nr && !ret; i++) {
 		ret = dump_range_write(&io, &r[i], off, zero);
 		off += r[i].size;
 	}
 	fin = dump_io_finish(&io);
+	pg->io = NULL;
+	pg->zero = NULL;
 	return ret ? ret : fin;
 }
 
@@ -195,7 +202,8 @@ static int write_memory_file(int dirfd, struct vm *vm, uint64_t *data)
 	int fd = openat(dirfd, SNAPSHOT_MEMORY_FILE,
 			O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
 	struct dump_range r[GM_MAX_REGIONS];
-	uint64_t zero = 0;
+	struct dump_progress_line pg;
+	uint64_t zero = 0, t0 = now_ns();
 	bool direct;
 	int ret;
 
@@ -209,15 +217,21 @@ static int write_memory_file(int dirfd, struct vm *vm, uint64_t *data)
 		close(fd);
 		return ret;
 	}
+	/* -q shows only errors and the result: no progress line. */
+	dump_progress_line_init(&pg, "snapshot", log_level < LOG_WARN);
+	pg.total = vm->mem.total;
 	direct = dump_direct_on(fd, r, vm->mem.nr);
-	ret = write_ranges(fd, r, vm->mem.nr, &zero);
+	ret = write_ranges(fd, r, vm->mem.nr, &zero, &pg);
 	if (ret == -EINVAL && direct) {
 		dump_direct_off(fd);
-		ret = write_ranges(fd, r, vm->mem.nr, &zero);
+		ret = write_ranges(fd, r, vm->mem.nr, &zero, &pg);
 	}
 	*data = vm->mem.total - zero;
+	pg.syncing = true;
+	dump_progress_update(&pg, " fsync");
 	if (!ret && fsync(fd) < 0)
 		ret = -errno;
+	dump_progress_end(&pg, ret == 0, now_ns() - t0);
 	close(fd);
 	return ret;
 }

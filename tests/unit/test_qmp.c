@@ -297,3 +297,73 @@ Test(qmp, deep_nesting_refused)
 	cr_assert_eq(stops, 1);
 	qmp_conn_free(c);
 }
+
+/*
+ * Hostile byte streams: random mixes of JSON punctuation, strings, escapes,
+ * valid commands and noise, fed in random pieces. Nothing may crash (ASan,
+ * UBSan watch), every line microvm writes must be one JSON object, and the
+ * connection must still answer a clean command afterwards (unless it was
+ * dropped for an over-long value, which it says first).
+ */
+Test(qmp, random_streams_never_break_the_connection)
+{
+	static const char *const atoms[] = {
+		"{", "}", "[", "]", "\"", "\\", ":", ",", " ", "\n", "\r\n", "\"\\u00", "\\\"", "x",
+		"\"execute\"", "\"arguments\"", "\"id\"", "\"stop\"", "\"snapshot-save\"", "\"path\"",
+		"1e999", "-0", "null", "true", "\x01", "\xff", "\xc3\x28",
+		"{\"execute\":\"stop\"}", "{\"execute\":\"snapshot-save\",\"arguments\":{\"path\":\"/s\"}}",
+	};
+	char stream[4096];
+	unsigned seed = 12345;
+
+	for (int iter = 0; iter < 3000; iter++) {
+		struct qmp_conn *c = conn(iter % 4 != 0);
+		size_t len = 0, pos = 0;
+		bool alive = true;
+
+		while (len < sizeof(stream) - 64) {
+			const char *a = atoms[rand_r(&seed) % (sizeof(atoms) / sizeof(atoms[0]))];
+			size_t n = strlen(a);
+
+			memcpy(stream + len, a, n);
+			len += n;
+			if (rand_r(&seed) % 64 == 0)
+				break;
+		}
+		while (pos < len && alive) {
+			size_t piece = 1 + (size_t)rand_r(&seed) % 97;
+
+			if (piece > len - pos)
+				piece = len - pos;
+			alive = qmp_conn_feed(c, stream + pos, piece);
+			pos += piece;
+		}
+		for (int i = 0, n = nlines(); i < n; i++) {
+			json_t *j = line(i);
+
+			cr_assert(json_is_object(j), "iteration %d: line %d is an object", iter, i);
+			json_decref(j);
+		}
+		if (alive) {
+			/* Close whatever value was left open, then a clean command must be answered. */
+			out_len = 0;
+			out[0] = 0;
+			alive = qmp_conn_feed(c, "\"}]}]}]}\n", 9);
+			if (alive) {
+				out_len = 0;
+				out[0] = 0;
+				feed(c, "\n{\"execute\":\"qmp_capabilities\"}\n{\"execute\":\"stop\",\"id\":\"z\"}");
+			}
+			if (alive && nlines() == 0) {
+				/* Still inside a value deeper than we closed: it may not wait for ever. */
+				static char spaces[QMP_MAX_INPUT + 16];
+
+				memset(spaces, ' ', sizeof(spaces));
+				alive = qmp_conn_feed(c, spaces, sizeof(spaces));
+				cr_assert(!alive, "iteration %d: an endless value is dropped", iter);
+			}
+			cr_assert(nlines() >= 1, "iteration %d: answered or told why it was dropped", iter);
+		}
+		qmp_conn_free(c);
+	}
+}
