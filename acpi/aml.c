@@ -43,9 +43,6 @@
 /* §6.4.2.9 End Tag: small item 0x0F, length 1 -> 0x79, then a checksum (0: none). */
 #define AML_END_TAG 0x79
 
-/* PkgLength (§20.2.4) counts itself: up to 63 in one byte, else 12, 20 or 28 bits. */
-#define AML_PKGLEN_MAX ((1u << 28) - 1)
-
 void aml_fail(struct aml_arena *a, int code, const char *fmt, ...)
 {
 	va_list ap;
@@ -187,27 +184,35 @@ size_t aml_int_encode(uint64_t v, uint8_t out[9])
 	return 9;
 }
 
-/* PkgLength of a package whose contents after the PkgLength are len bytes; 0 if too big. */
+/*
+ * §20.2.4 PkgLength's layout for the value v as it is: one byte up to 0x3F,
+ * else a lead byte (bits 7-6 the count of following bytes, bits 3-0 the low
+ * nibble) and 1-3 bytes more. FieldLength (§20.2.5.2) uses it for a bit
+ * count. Returns the byte count, 0 if v exceeds AML_PKGLEN_MAX.
+ */
+size_t aml_pkglen_put(uint32_t v, uint8_t out[4])
+{
+	size_t n;
+
+	if (v > AML_PKGLEN_MAX)
+		return 0;
+	if (v <= 0x3F) {
+		out[0] = (uint8_t)v;
+		return 1;
+	}
+	n = v < 1u << 12 ? 2 : v < 1u << 20 ? 3 : 4;
+	out[0] = (uint8_t)((n - 1) << 6 | (v & 0x0F));
+	for (size_t i = 1; i < n; i++)
+		out[i] = (uint8_t)(v >> (4 + 8 * (i - 1)));
+	return n;
+}
+
+/* PkgLength of a package whose contents after it are len bytes (it counts itself); 0 if too big. */
 static size_t aml_pkglen_encode(size_t len, uint8_t out[4])
 {
-	size_t n, total;
-
-	for (n = 1; n <= 4; n++) {
-		total = len + n;
-		if ((n == 1 && total <= 0x3F) || (n > 1 && total < (1u << (4 + 8 * (n - 1))))) {
-			if (total > AML_PKGLEN_MAX)
-				return 0;
-			if (n == 1) {
-				out[0] = (uint8_t)total;
-				return 1;
-			}
-			/* Lead byte: bits 7-6 the count of following bytes, bits 3-0 the low nibble. */
-			out[0] = (uint8_t)((n - 1) << 6 | (total & 0x0F));
-			for (size_t i = 1; i < n; i++)
-				out[i] = (uint8_t)(total >> (4 + 8 * (i - 1)));
+	for (size_t n = 1; n <= 4; n++)
+		if (len + n <= AML_PKGLEN_MAX && aml_pkglen_put((uint32_t)(len + n), out) == n)
 			return n;
-		}
-	}
 	return 0;
 }
 

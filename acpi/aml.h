@@ -4,11 +4,11 @@
  *
  * Memory model: every node belongs to an arena; aml_arena_free() releases
  * them all, so builders never free a node. A node is a byte buffer plus, for
- * blocks (Scope, Device, Method, If, Else, Package, Buffer), the opcode whose
- * PkgLength is computed when the node is encoded. aml_append(parent, child)
- * and every operator constructor copy the child's encoding into the parent;
- * from then on the child is sealed and appending more to it is an error
- * (it would silently be lost otherwise).
+ * blocks (Scope, Device, Method, If, Else, Package, Buffer, Field), the
+ * opcode whose PkgLength is computed when the node is encoded.
+ * aml_append(parent, child) and every operator constructor copy the child's
+ * encoding into the parent; from then on the child is sealed and appending
+ * more to it is an error (it would silently be lost otherwise).
  *
  * Errors are sticky in the arena: constructors never return NULL (on failure
  * they return the arena's inert "dead" node and record the first error), so
@@ -92,6 +92,39 @@ struct aml *aml_eisaid(struct aml_arena *a, const char *id);
 struct aml *aml_local(struct aml_arena *a, unsigned n); /* Local0..Local7 */
 struct aml *aml_arg(struct aml_arena *a, unsigned n);   /* Arg0..Arg6 */
 
+/* ---- operation regions and fields (acpi/aml_fields.c) ---- */
+
+/* RegionSpace (§20.2.5.2): the address space an OperationRegion lives in. */
+enum aml_region_space {
+	AML_SYSTEM_MEMORY = 0x00,
+	AML_SYSTEM_IO = 0x01,
+};
+/* OperationRegion (name, space, offset, len): offset and len are terms (normally aml_int). */
+struct aml *aml_operation_region(struct aml_arena *a, const char *name, uint8_t space,
+				 struct aml *offset, struct aml *len);
+
+/* FieldFlags (§20.2.5.2): one access type | AML_FIELD_LOCK or not | one update rule. */
+enum aml_field_flags {
+	AML_FIELD_ANY_ACC = 0,
+	AML_FIELD_BYTE_ACC = 1,
+	AML_FIELD_WORD_ACC = 2,
+	AML_FIELD_DWORD_ACC = 3,
+	AML_FIELD_QWORD_ACC = 4,
+	AML_FIELD_BUFFER_ACC = 5,
+	AML_FIELD_LOCK = 1 << 4,
+	AML_FIELD_PRESERVE = 0 << 5,
+	AML_FIELD_WRITE_AS_ONES = 1 << 5,
+	AML_FIELD_WRITE_AS_ZEROS = 2 << 5,
+};
+/* One unit of a Field, in order from bit 0 of the region: name NULL skips the bits (ASL ", N"). */
+struct aml_field_unit {
+	const char *name; /* NameSeg: 1-4 characters, padded with '_' */
+	unsigned bits;	  /* 1 .. 2^28-1 */
+};
+/* Field (region, flags) { units[0..nr) }. */
+struct aml *aml_field(struct aml_arena *a, const char *region, unsigned flags,
+		      const struct aml_field_unit *units, unsigned nr);
+
 /* ---- operators (target may be NULL: no store) ---- */
 
 struct aml *aml_store(struct aml_arena *a, struct aml *src, struct aml *dst);
@@ -108,6 +141,8 @@ struct aml *aml_lnot(struct aml_arena *a, struct aml *x);
 struct aml *aml_return(struct aml_arena *a, struct aml *v);
 struct aml *aml_index(struct aml_arena *a, struct aml *obj, struct aml *idx);
 struct aml *aml_deref(struct aml_arena *a, struct aml *ref);
+/* Notify (object, value): object a name (aml_name), value e.g. 0x80 (§5.6.6). */
+struct aml *aml_notify(struct aml_arena *a, struct aml *object, struct aml *value);
 
 /* ---- resource descriptors (ACPI 6.4 §6.4), for aml_resource_template ---- */
 

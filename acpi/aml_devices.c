@@ -89,6 +89,60 @@ struct aml *acpi_aml_pvpanic(struct aml_arena *a, uint16_t port)
 	return dev;
 }
 
+/*
+ * The Generic Event Device (§5.6.9) of a hardware-reduced platform, its
+ * event selector a DWord at port `port` (here as devices/ged.c asks: port
+ * 0x610, GSI 9, power button event 0x02):
+ *
+ * Device (GED) {
+ *     Name (_HID, "ACPI0013")
+ *     Name (_CRS, ResourceTemplate () {
+ *         Interrupt (ResourceConsumer, Level, ActiveHigh, Exclusive) { 9 }
+ *     })
+ *     OperationRegion (EREG, SystemIO, 0x0610, 0x04)
+ *     Field (EREG, DWordAcc, NoLock, WriteAsZeros) { ESEL, 32 }
+ *     Method (_EVT, 1, Serialized) {          // Arg0: the GSI
+ *         Local0 = ESEL                       // reading clears the events
+ *         If ((Local0 & 0x02) == 0x02) { Notify (\_SB.PWRB, 0x80) }
+ *     }
+ * }
+ *
+ * _CRS holds the interrupt only: Linux's GED driver refuses any other
+ * resource there, so the selector port appears in the OperationRegion alone.
+ */
+struct aml *acpi_aml_ged(struct aml_arena *a, uint16_t port, uint32_t gsi, uint32_t pwrb_event)
+{
+	static const struct aml_field_unit esel = { "ESEL", 32 };
+	static const unsigned irq_flags = AML_IRQ_LEVEL | AML_IRQ_ACTIVE_HIGH | AML_IRQ_EXCLUSIVE;
+	static const unsigned field_flags = AML_FIELD_DWORD_ACC | AML_FIELD_WRITE_AS_ZEROS;
+	struct aml *dev = aml_device(a, "GED"), *crs, *evt, *pwrb;
+
+	aml_append(dev, aml_name_decl(a, "_HID", aml_string(a, "ACPI0013")));
+	crs = aml_resource_template(a);
+	aml_append(crs, aml_interrupt(a, true, irq_flags, &gsi, 1));
+	aml_append(dev, aml_name_decl(a, "_CRS", crs));
+	aml_append(dev, aml_operation_region(a, "EREG", AML_SYSTEM_IO, aml_int(a, port),
+					     aml_int(a, 4)));
+	aml_append(dev, aml_field(a, "EREG", field_flags, &esel, 1));
+	evt = aml_method(a, "_EVT", 1, true);
+	aml_append(evt, aml_store(a, aml_name(a, "ESEL"), aml_local(a, 0)));
+	pwrb = aml_if(a, aml_lequal(a, aml_and(a, aml_local(a, 0), aml_int(a, pwrb_event), NULL),
+				    aml_int(a, pwrb_event)));
+	aml_append(pwrb, aml_notify(a, aml_name(a, "\\_SB.PWRB"), aml_int(a, ACPI_NOTIFY_BUTTON)));
+	aml_append(evt, pwrb);
+	aml_append(dev, evt);
+	return dev;
+}
+
+/* Device (PWRB) { Name (_HID, "PNP0C0C") }: the control-method power button (§4.8.2.2.1). */
+struct aml *acpi_aml_power_button(struct aml_arena *a)
+{
+	struct aml *dev = aml_device(a, "PWRB");
+
+	aml_append(dev, aml_name_decl(a, "_HID", aml_string(a, "PNP0C0C")));
+	return dev;
+}
+
 /* Name (_S5, Package (0x04) { 0x05, Zero, Zero, Zero }) -- §7.4.2 \_Sx system states */
 struct aml *acpi_aml_s5(struct aml_arena *a)
 {

@@ -24,6 +24,17 @@ struct aml *acpi_aml_fwcfg(struct aml_arena *a, uint16_t port, uint8_t len);
 /* Device (PEVT) { _HID "QEMU0001", _STA 0x0F, _CRS IO(port, 1) } (DESIGN.md §7). */
 struct aml *acpi_aml_pvpanic(struct aml_arena *a, uint16_t port);
 
+/*
+ * Device (GED) { _HID "ACPI0013", _CRS Interrupt (Level, ActiveHigh) {gsi},
+ * the DWord event selector ESEL at SystemIO port, _EVT: read ESEL and, if
+ * pwrb_event is set in it, Notify (\_SB.PWRB, 0x80) } (devices/ged.c).
+ */
+struct aml *acpi_aml_ged(struct aml_arena *a, uint16_t port, uint32_t gsi, uint32_t pwrb_event);
+/* Device (PWRB) { _HID "PNP0C0C" }: the power button GED's _EVT notifies. */
+struct aml *acpi_aml_power_button(struct aml_arena *a);
+/* Notify value of a power button press (ACPI 6.4 §4.8.2.2.1, §5.6.6). */
+#define ACPI_NOTIFY_BUTTON 0x80
+
 /* Name (_S5, Package () { 5, 0, 0, 0 }): SLP_TYP 5 for the hardware-reduced sleep register. */
 struct aml *acpi_aml_s5(struct aml_arena *a);
 #define ACPI_SLP_TYP_S5 5

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Internals shared by acpi/aml.c (nodes, names, data objects) and
- * acpi/aml_ops.c (operators, resource descriptors). Not for other modules.
+ * Internals shared by acpi/aml.c (nodes, names, data objects),
+ * acpi/aml_ops.c (operators, resource descriptors) and acpi/aml_fields.c
+ * (operation regions, fields). Not for other modules.
  */
 #ifndef MICROVM_ACPI_AML_INTERNAL_H
 #define MICROVM_ACPI_AML_INTERNAL_H
@@ -55,6 +56,11 @@ void aml_put_le16(struct aml *n, uint16_t v);
 void aml_put_le32(struct aml *n, uint32_t v);
 void aml_put_node(struct aml *n, struct aml *child);
 void aml_put_name(struct aml *n, const char *path);
+
+/* PkgLength (§20.2.4): up to 63 in one byte, else 12, 20 or 28 bits. */
+#define AML_PKGLEN_MAX ((1u << 28) - 1)
+/* v in PkgLength's layout, not counting those bytes; their count, 0 if v > AML_PKGLEN_MAX. */
+size_t aml_pkglen_put(uint32_t v, uint8_t out[4]);
 
 /* Shortest integer encoding (Zero/One/Ones/Byte/Word/DWord/QWord) into out; its length. */
 size_t aml_int_encode(uint64_t v, uint8_t out[9]);

@@ -21,6 +21,7 @@
 #define AML_LEQUAL_OP 0x93
 #define AML_LGREATER_OP 0x94
 #define AML_LLESS_OP 0x95
+#define AML_NOTIFY_OP 0x86
 #define AML_RETURN_OP 0xA4
 #define AML_NULL_NAME 0x00 /* §20.2.2: Target := SuperName | NullName */
 
@@ -135,6 +136,12 @@ struct aml *aml_index(struct aml_arena *a, struct aml *obj, struct aml *idx)
 struct aml *aml_deref(struct aml_arena *a, struct aml *ref)
 {
 	return aml_op1(a, AML_DEREF_OF_OP, ref);
+}
+
+/* §20.2.5.3 DefNotify := NotifyOp NotifyObject NotifyValue */
+struct aml *aml_notify(struct aml_arena *a, struct aml *object, struct aml *value)
+{
+	return aml_op2(a, AML_NOTIFY_OP, object, value);
 }
 
 /* ---- resource descriptors ---- */

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "devices/ged.h"
 #include "devices/vmcoreinfo.h"
 #include "devices/vmcoreinfo_fwcfg.h"
 #include "vmm/log.h"
@@ -60,6 +61,22 @@ static void cmd_system_reset(void *ctx, json_t *args, struct qmp_reply *r)
 
 	a->vm->reset_reason = "host-qmp-system-reset";
 	vm_request(a->vm, VM_REQ_RESET, 0);
+}
+
+/* The ACPI power button (devices/ged.c): a guest that handles it powers off by itself. */
+static void cmd_system_powerdown(void *ctx, json_t *args, struct qmp_reply *r)
+{
+	struct api *a = ctx;
+	struct device *ged = vm_find_device(a->vm, &ged_ops);
+
+	if (!ged) {
+		qmp_error(r, "GenericError", "this machine has no ACPI power button");
+		return;
+	}
+	pthread_mutex_lock(&a->vm->io_lock);
+	ged_power_button(ged);
+	pthread_mutex_unlock(&a->vm->io_lock);
+	api_event(a->vm, "POWERDOWN", NULL);
 }
 
 static void cmd_quit(void *ctx, json_t *args, struct qmp_reply *r)
@@ -316,6 +333,7 @@ const struct qmp_command api_commands[] = {
 	{ "stop", cmd_stop, { { NULL } } },
 	{ "cont", cmd_cont, { { NULL } } },
 	{ "system_reset", cmd_system_reset, { { NULL } } },
+	{ "system_powerdown", cmd_system_powerdown, { { NULL } } },
 	{ "quit", cmd_quit, { { NULL } } },
 	{ "dump-guest-memory", cmd_dump,
 	  { { "paging", QMP_BOOL, false },

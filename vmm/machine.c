@@ -13,6 +13,7 @@
 #include "devices/debug_exit.h"
 #include "devices/fw_cfg.h"
 #include "devices/fw_status.h"
+#include "devices/ged.h"
 #include "devices/i8042.h"
 #include "devices/pvpanic.h"
 #include "devices/vmcoreinfo.h"
@@ -49,6 +50,7 @@ static const struct machine_slot machine[] = {
 	{ &i8042_ops, NULL },		   /* 0x60/0x64: reset via 0xFE */
 	{ &debug_exit_ops, want_debug_exit }, /* 0x501: test guests' exit status */
 	{ &acpi_pm_ops, NULL },		   /* 0x600: ACPI sleep control/status, reset register */
+	{ &ged_ops, NULL },		   /* 0x610, IRQ 9: ACPI GED, the power button */
 	{ &pvpanic_ops, NULL },		   /* 0x505: the guest reports panics */
 	{ &vmcoreinfo_ops, want_vmcoreinfo }, /* fw_cfg files + SSDT: where the note is */
 	{ &vmcoreinfo_fwcfg_ops, want_vmcoreinfo_fwcfg }, /* or QEMU's etc/vmcoreinfo record */

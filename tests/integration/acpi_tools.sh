@@ -198,6 +198,48 @@ test_tables_acpiexec_devices() {
 	expect_eval "$TMP/fixed" '\_S5' 'Contains 4 Elements'
 }
 
+# The power button (docs/acpi.md "Power button"): GED (ACPI0013) with a
+# level interrupt on GSI 9 and the selector at port 0x610, and PWRB
+# (PNP0C0C). acpiexec backs SystemIO regions with plain memory, so a test
+# SSDT stores a selector value into ESEL and runs _EVT as Linux's GED driver
+# would: the power-button bit must notify PWRB with 0x80, other bits not.
+test_tables_power_button() {
+	tables_or_skip "$TMP/t"
+	fix_checksums "$TMP/t" "$TMP/fixed"
+	disassemble_all "$TMP/fixed"
+	grep -q 'Name (_HID, "ACPI0013"' "$TMP/fixed/DSDT.dsl" || fail "no GED (ACPI0013) in the DSDT"
+	grep -q 'Name (_HID, "PNP0C0C"' "$TMP/fixed/DSDT.dsl" || fail "no power button (PNP0C0C) in the DSDT"
+	grep -q 'Interrupt (ResourceConsumer, Level, ActiveHigh, Exclusive' "$TMP/fixed/DSDT.dsl" ||
+		fail "GED interrupt is not level, active high"
+	grep -q 'OperationRegion (EREG, SystemIO, 0x0610, 0x04)' "$TMP/fixed/DSDT.dsl" ||
+		fail "GED selector is not SystemIO 0x610"
+	evaluate_devices "$TMP/fixed" >"$TMP/devs"
+	for d in '\_SB.GED' '\_SB.PWRB'; do
+		grep -qxF "$d" "$TMP/devs" || fail "no $d device (found: $(tr '\n' ' ' <"$TMP/devs"))"
+	done
+	expect_eval "$TMP/fixed" '\_SB.GED._CRS' '89 06 00 01 01 09 00 00 00 79 00'
+	cat >"$TMP/press.asl" <<'ASL'
+DefinitionBlock ("", "SSDT", 2, "MICROV", "GEDTEST", 1)
+{
+    External (\_SB.GED_.ESEL, FieldUnitObj)
+    External (\_SB.GED_._EVT, MethodObj)
+    Method (\PRES, 1, NotSerialized)
+    {
+        \_SB.GED_.ESEL = Arg0
+        \_SB.GED_._EVT (9)
+    }
+}
+ASL
+	(cd "$TMP" && iasl -p press press.asl) >"$TMP/press.log" 2>&1 ||
+		{ cat "$TMP/press.log"; fail "iasl could not compile the test SSDT"; }
+	mv "$TMP/press.aml" "$TMP/fixed/SSDT-GEDTEST.dat"
+	acpiexec_batch "$TMP/fixed" 'evaluate \PRES 1'
+	! grep -q 'Notify' "$TMP/exec" || { cat "$TMP/exec"; fail "selector 1 notified something"; }
+	acpiexec_batch "$TMP/fixed" 'evaluate \PRES 2'
+	grep -q 'Notify on \[PWRB\] .* Value 0x80' "$TMP/exec" ||
+		{ cat "$TMP/exec"; fail "selector 2 did not notify PWRB with 0x80"; }
+}
+
 test_tables_vmcoreinfo() {
 	local off
 	tables_or_skip "$TMP/t" --vmcoreinfo

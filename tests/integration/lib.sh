@@ -84,3 +84,50 @@ expect_one_error_line() {
 	[ -n "${1:-}" ] && expect_output "$1"
 	return 0
 }
+
+# -- a VM in the background, driven through its control socket and console --
+
+# vm_bg NAME ARGS...: microvm ARGS in the background; its stdin is a fifo
+# written through fd 3, its console output goes to $TMP/NAME.out and its
+# messages to $TMP/NAME.err; waits for the control socket.
+vm_bg() {
+	local name=$1
+	shift
+	rm -f "$TMP/in" "$TMP/qmp"
+	mkfifo "$TMP/in"
+	"$MICROVM" "$@" <"$TMP/in" >"$TMP/$name.out" 2>"$TMP/$name.err" &
+	vm_pid=$!
+	exec 3>"$TMP/in"
+	for _ in $(seq 100); do
+		[ -S "$TMP/qmp" ] && return 0
+		kill -0 "$vm_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$TMP/$name.err"
+	fail "$name: microvm did not create its control socket"
+}
+
+# wait_lines NAME REGEX N [SECS]: until $TMP/NAME.out has N lines matching REGEX (30 s by default).
+wait_lines() {
+	for _ in $(seq $((${4:-30} * 10))); do
+		[ "$(grep -Eac "$2" "$TMP/$1.out")" -ge "$3" ] && return 0
+		kill -0 "$vm_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	tail -5 "$TMP/$1.out" "$TMP/$1.err"
+	fail "$1: fewer than $3 lines /$2/"
+}
+
+# vm_end NAME STATUS [SECS]: microvm ends (within SECS, default 20) with STATUS.
+vm_end() {
+	local st
+	exec 3>&-
+	for _ in $(seq $((${3:-20} * 10))); do
+		kill -0 "$vm_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$vm_pid" 2>/dev/null && { kill -9 "$vm_pid"; fail "$1: microvm did not end"; }
+	wait "$vm_pid"
+	st=$?
+	[ "$st" = "$2" ] || { tail -5 "$TMP/$1.out" "$TMP/$1.err"; fail "$1: exit status $st, expected $2"; }
+}

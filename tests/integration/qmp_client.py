@@ -167,7 +167,7 @@ def scenario_lifecycle(path, dumpfile):
     """stop/cont/reset/dump with their events; ends with quit."""
     q = QMP(path)
     names = [c["name"] for c in q.cmd("query-commands")]
-    for n in ("query-status", "stop", "cont", "system_reset", "quit",
+    for n in ("query-status", "stop", "cont", "system_reset", "system_powerdown", "quit",
               "dump-guest-memory", "query-dump", "snapshot-save", "query-vmcoreinfo"):
         check(n in names, "query-commands lists " + n)
     check(q.cmd("query-version")["package"].startswith("microvm"), "query-version")
@@ -181,6 +181,10 @@ def scenario_lifecycle(path, dumpfile):
     q.cmd("system_reset")
     e = q.wait_event("RESET")
     check(e["data"] == {"guest": False, "reason": "host-qmp-system-reset"}, "system_reset -> RESET")
+    q.cmd("system_powerdown")
+    q.wait_event("POWERDOWN")
+    check(q.cmd("query-status")["status"] == "running",
+          "system_powerdown -> POWERDOWN (the test guest ignores the button)")
     check(q.cmd("query-dump")["status"] == "none", "query-dump before any dump: none")
     q.cmd("dump-guest-memory", {"paging": False, "protocol": "file:" + dumpfile})
     e = q.wait_event("DUMP_COMPLETED")

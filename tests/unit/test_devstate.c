@@ -142,7 +142,7 @@ Test(devstate, whole_machine_round_trip)
 	cr_assert_eq(state_reader_init(&r, blob, len), 0);
 	cr_assert_eq(state_node_enter(&r, "devices"), 0);
 	static const char *const order[] = { "fw_cfg", "fw-status", "serial", "i8042",
-					     "acpi_pm", "pvpanic", "vmcoreinfo" };
+					     "acpi_pm", "ged", "pvpanic", "vmcoreinfo" };
 	for (unsigned i = 0; i < ARRAY_SIZE(order); i++) {
 		cr_assert_eq(state_child_next(&r, &iter, &name), 1);
 		cr_assert_str_eq(name, order[i]);
