@@ -32,12 +32,18 @@ $(LINUX_DIR)/vmlinux-dbg: $(LINUX_DIR)/vmlinuz guest-images/linux-parts.sh
 # by pvpanic-mmio), fw_cfg (QEMU0002, which also writes QEMU's vmcoreinfo
 # record) from the kernel's own package, and our driver for QEMUVMCI, built
 # with kbuild against the kernel's headers (guest-images/linux-parts.sh).
-LINUX_GUEST_MODULES := pvpanic pvpanic-mmio qemu_fw_cfg
+# For the power button (docs/acpi.md): button (ACPI PNP0C0C: Notify 0x80
+# becomes KEY_POWER) and evdev (/dev/input/event*, which acpid reads); the
+# GED driver (ACPI0013) is built into every Debian kernel.
+LINUX_GUEST_MODULES := pvpanic pvpanic-mmio qemu_fw_cfg button evdev
 LINUX_MODULE_SRC := guest-images/vmcoreinfo-module
+LINUX_MODULE_FILES := $(LINUX_GUEST_MODULES:%=$(LINUX_DIR)/modules/%.ko)
 
-$(LINUX_DIR)/modules/.stamp: $(LINUX_DIR)/vmlinuz guest-images/linux-parts.sh
+# One download for all of them, again whenever one is missing (a module
+# added to the list).
+$(LINUX_MODULE_FILES) &: $(LINUX_DIR)/vmlinuz guest-images/linux-parts.sh
 	guest-images/linux-parts.sh modules $(LINUX_DIR) $(LINUX_GUEST_MODULES)
-	@touch $@
+	@touch $(LINUX_MODULE_FILES)
 
 $(LINUX_DIR)/headers/.stamp: $(LINUX_DIR)/vmlinuz guest-images/linux-parts.sh
 	guest-images/linux-parts.sh headers $(LINUX_DIR)
@@ -93,7 +99,8 @@ define LINUX_INIT
 # microvm test initramfs (guest-images/linux.mk): print a banner, then act on
 # microvm.action= from the kernel command line: poweroff (default), reboot
 # (until the console says poweroff), panic (sysrq-trigger crash, for the dump
-# path) or shell.
+# path), wait (for the ACPI power button) or shell. Whatever the action, the
+# ACPI power button (QMP system_powerdown) powers off.
 export PATH=/bin
 mkdir -p /proc /sys /dev
 mount -t proc proc /proc
@@ -110,9 +117,27 @@ for word in $$(cat /proc/cmdline); do
 done
 # The dump path's drivers (guest-images/linux.mk): pvpanic, fw_cfg (which
 # publishes the note for --vmcoreinfo=fwcfg) and ours (for --vmcoreinfo).
-for m in pvpanic pvpanic-mmio qemu_fw_cfg microvm_vmcoreinfo; do
+# The power button: button makes the GED's Notify (PWRB, 0x80) a KEY_POWER
+# on an evdev node, which busybox acpid maps to /etc/acpi/PWRF/00000080.
+for m in pvpanic pvpanic-mmio qemu_fw_cfg microvm_vmcoreinfo evdev button; do
 	if insmod /lib/modules/$$m.ko 2>/dev/null; then echo "microvm initrd: loaded $$m"
 	else echo "microvm initrd: $$m not loaded (see the kernel log)"; fi
+done
+mkdir -p /etc/acpi/PWRF
+cat >/etc/acpi/PWRF/00000080 <<'HANDLER'
+#!/bin/sh
+echo "microvm initrd: power button pressed, powering off"
+poweroff -f
+HANDLER
+chmod 0755 /etc/acpi/PWRF/00000080
+acpid -d -c /etc/acpi &
+acpid_pid=$$!
+# Ready once it holds an input device open: a key press no reader has open is lost.
+for i in $$(seq 50); do
+	case "$$(ls -l /proc/$$acpid_pid/fd 2>/dev/null)" in
+	*/dev/input/event*) echo "microvm initrd: acpid is listening for the power button"; break ;;
+	esac
+	sleep 0.1
 done
 [ -r /sys/kernel/vmcoreinfo ] && echo "microvm initrd: /sys/kernel/vmcoreinfo: $$(cat /sys/kernel/vmcoreinfo)"
 echo "microvm initrd: action $$action"
@@ -123,6 +148,16 @@ reboot)	# Reboots until a console line "poweroff" arrives (a test sends it on
 	echo "microvm initrd: a console line 'poweroff' within 5 s powers off, else reboot"
 	if read -t 5 line && [ "$$line" = poweroff ]; then poweroff -f; fi
 	reboot -f ;;
+wait)	# Until the power button (QMP system_powerdown) ends the machine; console
+	# lines meanwhile: ping (uptime and wall clock, for snapshot tests), panic.
+	echo "microvm initrd: waiting up to 600 s for the power button (console: ping, panic)"
+	while read -t 600 line; do
+		case $$line in
+		ping) echo "microvm initrd: pong uptime $$(cat /proc/uptime) time $$(date +%s)" ;;
+		panic) echo 1 >/proc/sys/kernel/sysrq; echo c >/proc/sysrq-trigger ;;
+		esac
+	done
+	sleep 600 ;;
 shell)	setsid cttyhack sh; poweroff -f ;;
 *)	poweroff -f ;;
 esac
@@ -131,9 +166,10 @@ echo "microvm initrd: $$action did not stop the machine"
 endef
 export LINUX_INIT
 
-LINUX_APPLETS := sh mkdir mount echo cat sed uname nproc sleep date insmod poweroff reboot setsid cttyhack
+LINUX_APPLETS := sh mkdir mount echo cat sed uname nproc sleep date insmod poweroff reboot setsid cttyhack \
+	chmod ls seq acpid
 
-$(LINUX_DIR)/initrd.cpio.gz: guest-images/linux.mk $(LINUX_DIR)/modules/.stamp $(LINUX_DIR)/microvm_vmcoreinfo.ko
+$(LINUX_DIR)/initrd.cpio.gz: guest-images/linux.mk $(LINUX_MODULE_FILES) $(LINUX_DIR)/microvm_vmcoreinfo.ko
 	@mkdir -p $(LINUX_DIR)
 	@set -eu; \
 	bb=$(LINUX_BUSYBOX); \

@@ -322,6 +322,13 @@ static void cmd_snapshot_save(void *ctx, json_t *args, struct qmp_reply *r)
 		return;
 	}
 	vm_pause(a->vm);
+	if (atomic_load(&a->vm->request) != VM_RUN) {
+		/* Its vCPUs already asked for a reset, a panic's handling or the end: not a state to keep. */
+		qmp_error(r, "GenericError", "the guest is resetting, panicking or powering off; snapshot once that is done");
+		if (resume)
+			vm_resume(a->vm); /* the run loop handles the request, then runs on */
+		return;
+	}
 	if (snapshot_save(a->vm, dir, &err))
 		qmp_error(r, "GenericError", "%s", err.msg);
 	if (resume && vm_resume(a->vm))

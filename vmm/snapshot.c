@@ -108,35 +108,42 @@ static void put_header(struct state_writer *w, struct vm *vm)
 /* Every vCPU's and the VM's KVM state, then the devices'. */
 static int build_state(struct vm *vm, struct state_writer *w, struct errbuf *err)
 {
+	struct snap_vcpu *cpus = calloc(vm->nr_vcpus, sizeof(*cpus));
 	struct snap_msr_list msrs;
 	struct snap_vmstate kvm;
 	int r;
 
+	if (!cpus)
+		return errf(err, -ENOMEM, "out of memory");
 	r = snap_msr_list_get(vm, &msrs, err);
-	if (r)
-		return r;
-	put_header(w, vm);
-	state_node_begin(w, "cpus");
+	for (unsigned i = 0; i < vm->nr_vcpus && !r; i++)
+		r = snap_vcpu_get(&vm->vcpus[i], &msrs, &cpus[i], err);
+	/* The TSCs and kvmclock as one instant, last (snapshot_kvm.h). */
+	for (unsigned i = 0; i < vm->nr_vcpus && !r; i++)
+		r = snap_tsc_refresh(&vm->vcpus[i], &cpus[i], NULL, err);
+	if (!r)
+		r = snap_vm_get(vm, &kvm, err);
 	for (unsigned i = 0; i < vm->nr_vcpus && !r; i++) {
-		struct snap_vcpu s;
+		uint64_t after = 1;
 
-		r = snap_vcpu_get(&vm->vcpus[i], &msrs, &s, err);
-		if (!r)
-			snap_vcpu_save(w, i, &s);
-		snap_vcpu_free(&s);
+		r = snap_tsc_refresh(&vm->vcpus[i], &cpus[i], &after, err);
 	}
+	if (!r) {
+		put_header(w, vm);
+		state_node_begin(w, "cpus");
+		for (unsigned i = 0; i < vm->nr_vcpus; i++)
+			snap_vcpu_save(w, i, &cpus[i]);
+		state_node_end(w);
+		snap_vm_save(w, &kvm);
+		r = devices_save(vm, w);
+		if (r || w->error)
+			r = errf(err, r ? r : w->error, "snapshot: cannot build the state: %s", w->err.msg);
+	}
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		snap_vcpu_free(&cpus[i]);
+	free(cpus);
 	snap_msr_list_free(&msrs);
-	if (r)
-		return r;
-	state_node_end(w);
-	r = snap_vm_get(vm, &kvm, err);
-	if (r)
-		return r;
-	snap_vm_save(w, &kvm);
-	r = devices_save(vm, w);
-	if (r || w->error)
-		return errf(err, r ? r : w->error, "snapshot: cannot build the state: %s", w->err.msg);
-	return 0;
+	return r;
 }
 
 static int write_all_fd(int fd, const uint8_t *p, size_t len)
@@ -498,6 +505,7 @@ void snapshot_close(struct snapshot *s)
 
 int snapshot_apply_kvm(struct vm *vm, const struct snapshot *s, struct errbuf *err)
 {
+	uint64_t elapsed;
 	int r;
 
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
@@ -505,5 +513,9 @@ int snapshot_apply_kvm(struct vm *vm, const struct snapshot *s, struct errbuf *e
 		if (r)
 			return r;
 	}
-	return snap_vm_set(vm, &s->kvm, err);
+	/* kvmclock from what the TSC counted since it was written (snapshot_kvm.h). */
+	r = snap_tsc_elapsed_ns(&vm->vcpus[0], &s->vcpus[0], &elapsed, err);
+	if (r)
+		return r;
+	return snap_vm_set(vm, &s->kvm, elapsed, err);
 }

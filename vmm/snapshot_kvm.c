@@ -352,6 +352,62 @@ int snap_vcpu_set(struct vcpu *v, const struct snap_vcpu *s, struct errbuf *err)
 	return 0;
 }
 
+#define MSR_IA32_TSC 0x10
+
+/* The saved TSC's slot, or NULL when the vCPU's list lacks it. */
+static uint64_t *tsc_slot(struct snap_vcpu *s)
+{
+	for (unsigned i = 0; i < s->nr_msrs; i++)
+		if (s->msr_index[i] == MSR_IA32_TSC)
+			return &s->msr_data[i];
+	return NULL;
+}
+
+static int read_tsc(struct vcpu *v, uint64_t *tsc, struct errbuf *err)
+{
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e;
+	} m = { .hdr.nmsrs = 1, .e.index = MSR_IA32_TSC };
+
+	if (ioctl(v->fd, KVM_GET_MSRS, &m) != 1)
+		return errf(err, -EIO, "vCPU %u: cannot read its TSC", v->id);
+	*tsc = m.e.data;
+	return 0;
+}
+
+int snap_tsc_refresh(struct vcpu *v, struct snap_vcpu *s, uint64_t *after, struct errbuf *err)
+{
+	uint64_t *slot = tsc_slot(s);
+
+	if (!slot)
+		return 0;
+	if (!after)
+		return read_tsc(v, slot, err);
+	/* The middle of the two reads around KVM_GET_CLOCK. */
+	uint64_t b;
+	int r = read_tsc(v, &b, err);
+
+	if (!r && b > *slot)
+		*slot += (b - *slot) / 2;
+	return r;
+}
+
+int snap_tsc_elapsed_ns(struct vcpu *v, const struct snap_vcpu *s, uint64_t *ns, struct errbuf *err)
+{
+	const uint64_t *slot = tsc_slot((struct snap_vcpu *)s);
+	uint64_t now;
+	int r;
+
+	*ns = 0;
+	if (!slot || !s->tsc_khz)
+		return 0;
+	r = read_tsc(v, &now, err);
+	if (!r && now > *slot)
+		*ns = (uint64_t)((unsigned __int128)(now - *slot) * 1000000u / s->tsc_khz);
+	return r;
+}
+
 void snap_vcpu_free(struct snap_vcpu *s)
 {
 	free(s->xsave);
@@ -364,10 +420,10 @@ void snap_vcpu_free(struct snap_vcpu *s)
 int snap_vm_get(struct vm *vm, struct snap_vmstate *s, struct errbuf *err)
 {
 	memset(s, 0, sizeof(*s));
-	if (ioctl(vm->vm_fd, KVM_GET_PIT2, &s->pit) < 0)
-		return errf(err, -errno, "KVM_GET_PIT2: %s", strerror(errno));
 	if (ioctl(vm->vm_fd, KVM_GET_CLOCK, &s->clock) < 0)
 		return errf(err, -errno, "KVM_GET_CLOCK: %s", strerror(errno));
+	if (ioctl(vm->vm_fd, KVM_GET_PIT2, &s->pit) < 0)
+		return errf(err, -errno, "KVM_GET_PIT2: %s", strerror(errno));
 	for (unsigned i = 0; i < 3; i++) {
 		s->chip[i].chip_id = i;
 		if (ioctl(vm->vm_fd, KVM_GET_IRQCHIP, &s->chip[i]) < 0)
@@ -376,15 +432,19 @@ int snap_vm_get(struct vm *vm, struct snap_vmstate *s, struct errbuf *err)
 	return 0;
 }
 
-int snap_vm_set(struct vm *vm, const struct snap_vmstate *s, struct errbuf *err)
+int snap_vm_set(struct vm *vm, const struct snap_vmstate *s, uint64_t elapsed_ns, struct errbuf *err)
 {
-	/* The guest's kvmclock goes on from the saved value: no time passed while it was saved. */
-	struct kvm_clock_data clock = { .clock = s->clock.clock };
+	/*
+	 * kvmclock goes on from the saved value, plus what the guest's TSC
+	 * counted since it was written: no time passed for the guest while it
+	 * was saved, and both clocks agree (snapshot_kvm.h).
+	 */
+	struct kvm_clock_data clock = { .clock = s->clock.clock + elapsed_ns };
 
-	if (ioctl(vm->vm_fd, KVM_SET_PIT2, &s->pit) < 0)
-		return errf(err, -errno, "KVM_SET_PIT2: %s", strerror(errno));
 	if (ioctl(vm->vm_fd, KVM_SET_CLOCK, &clock) < 0)
 		return errf(err, -errno, "KVM_SET_CLOCK: %s", strerror(errno));
+	if (ioctl(vm->vm_fd, KVM_SET_PIT2, &s->pit) < 0)
+		return errf(err, -errno, "KVM_SET_PIT2: %s", strerror(errno));
 	for (unsigned i = 0; i < 3; i++)
 		if (ioctl(vm->vm_fd, KVM_SET_IRQCHIP, &s->chip[i]) < 0)
 			return errf(err, -errno, "KVM_SET_IRQCHIP %u: %s", i, strerror(errno));

@@ -65,8 +65,23 @@ int snap_vcpu_get(struct vcpu *v, const struct snap_msr_list *msrs, struct snap_
 int snap_vcpu_set(struct vcpu *v, const struct snap_vcpu *s, struct errbuf *err);
 void snap_vcpu_free(struct snap_vcpu *s);
 
+/*
+ * The guest sees two clocks, its TSC and kvmclock, and Linux's clocksource
+ * watchdog compares them (a skew of a fraction of a millisecond is too
+ * much): they must be saved as one instant and restored as one. Saving:
+ * snap_tsc_refresh reads the TSC right before KVM_GET_CLOCK (after NULL),
+ * then again right after (after non-NULL), keeping the middle. Restoring:
+ * the TSC is written once with the other MSRs (a second write within a
+ * second is taken by KVM as a synchronisation and ignored), and kvmclock is
+ * set to the saved value plus what the TSC has counted since
+ * (snap_tsc_elapsed_ns, from the first vCPU), so neither clock jumps
+ * against the other, however long restoring the vCPUs took.
+ */
+int snap_tsc_refresh(struct vcpu *v, struct snap_vcpu *s, uint64_t *after, struct errbuf *err);
+int snap_tsc_elapsed_ns(struct vcpu *v, const struct snap_vcpu *s, uint64_t *ns, struct errbuf *err);
+
 int snap_vm_get(struct vm *vm, struct snap_vmstate *s, struct errbuf *err);
-int snap_vm_set(struct vm *vm, const struct snap_vmstate *s, struct errbuf *err);
+int snap_vm_set(struct vm *vm, const struct snap_vmstate *s, uint64_t elapsed_ns, struct errbuf *err);
 
 /* The state file's "cpu@N" and "vm" records. */
 int snap_vcpu_save(struct state_writer *w, unsigned id, const struct snap_vcpu *s);

@@ -10,13 +10,14 @@ if [ -n "${WITH_KVM_NESTED:-}" ]; then
 	# fill, as every guest store is emulated there.
 	DIR=${BENCH_DIR:-/tmp/bench-tmp}
 	FILL=${BENCH_GUEST_FILL:-1000M}
+	export BENCH_SNAP_MEM_MIB=${BENCH_SNAP_MEM_MIB:-1024}
 	echo
 	echo "(in tests/with-kvm's nested KVM under QEMU emulation: read the ratio to dd, not the MB/s)"
 else
 	DIR=${BENCH_DIR:-$ROOT/build/bench-tmp}
 	FILL=${BENCH_GUEST_FILL:-3000M}
 fi
-# A real guest: the test guest fills BENCH_GUEST_FILL (default 3000M) of a
+# A real guest (dumps): the test guest fills BENCH_GUEST_FILL (default 3000M) of a
 # 3 GiB VM with a pattern at CPL3, publishes its VMCOREINFO note and panics;
 # microvm dumps it. The baseline is dd writing the same number of bytes to
 # the same filesystem (O_DIRECT and through the page cache, both fsync'd).
@@ -57,3 +58,10 @@ for mode in direct buffered; do
 		'BEGIN{printf "| %s | %d | %.2f | %.0f |\n", w, m, t, m*1.048576/t}'
 done
 rmdir "$DIR" 2>/dev/null || true
+
+# Snapshots of real guests: restore latency at 256 MiB and 4 GiB, and
+# snapshot-save of a 4 GiB guest with 10 % and 100 % data against dd
+# (tests/bench/snapshot_bench.py).
+mkdir -p "$DIR"
+python3 tests/bench/snapshot_bench.py build/microvm "$GUEST" "$DIR" "$REPEAT"
+rm -rf "$DIR"

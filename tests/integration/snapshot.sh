@@ -24,9 +24,11 @@ GUEST="test=counter step=20 region=256K"
 snapshot_continues() { # IMAGE CPUS
 	local image=$1 cpus=$2
 	vm_bg gen0 run --debug-exit --cpus "$cpus" --api-sock "$TMP/qmp" --cmdline "$GUEST cpus=$cpus" "$image"
+	wait_lines gen0 "cpu=0 n=" 10
 	wait_lines gen0 "cpu=$((cpus - 1)) n=" 10
 	snap_and_quit gen0 "$TMP/s1"
 	vm_bg gen1 restore --api-sock "$TMP/qmp" "$TMP/s1"
+	wait_lines gen1 "cpu=0 n=" 10
 	wait_lines gen1 "cpu=$((cpus - 1)) n=" 10
 	echo q >&3
 	vm_end gen1 1
@@ -57,6 +59,7 @@ test_snapshot_restores_twice() {
 test_snapshot_ten_generations() {
 	local outs="$TMP/gen0.out" i
 	vm_bg gen0 run --debug-exit --cpus 2 --api-sock "$TMP/qmp" --cmdline "$GUEST cpus=2" "$GUEST_ELF"
+	wait_lines gen0 "cpu=0 n=" 3
 	wait_lines gen0 "cpu=1 n=" 3
 	printf 'a' >&3
 	wait_lines gen0 "input .*total=1" 1
@@ -66,6 +69,7 @@ test_snapshot_ten_generations() {
 		outs="$outs $TMP/gen$i.out"
 		printf 'b' >&3
 		wait_lines "gen$i" "input .*total=" 1
+		wait_lines "gen$i" "cpu=0 n=" 3
 		wait_lines "gen$i" "cpu=1 n=" 3
 		if [ "$i" = 10 ]; then
 			echo q >&3
