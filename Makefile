@@ -20,7 +20,8 @@ B       := build
 # Debian packages the build and the tests need; `make deps` installs missing ones.
 DEB_PKGS := gcc make binutils pkg-config libc6-dev linux-libc-dev libfdt-dev liburing-dev libjansson-dev zlib1g-dev socat \
 	libcriterion-dev acpica-tools elfutils gdb makedumpfile crash device-tree-compiler \
-	qemu-system-x86 busybox-static cpio xz-utils zstd lz4 python3 coreutils
+	qemu-system-x86 busybox-static cpio xz-utils zstd lz4 python3 coreutils \
+	clang libclang-rt-14-dev llvm libseccomp-dev
 
 WARN    := -Wall -Wextra -Werror -Wformat=2 -Wmissing-prototypes -Wno-unused-parameter
 CFLAGS  ?= -O2 -g
@@ -58,6 +59,7 @@ BLOB_OBJ := $(B)/obj/firmware_blob.o
 else
 BLOB_OBJ :=
 endif
+-include tests/fuzz/fuzz.mk
 
 .PHONY: all deps run check unit integration bench install clean tables-check
 all: $(B)/microvm $(GUEST_IMAGES)
@@ -88,12 +90,15 @@ $(B)/microvm: $(MAIN_OBJ) $(B)/libmicrovm.a $(BLOB_OBJ)
 # go through an archive so a test pulls in only the modules it uses.
 ASAN_LIB_OBJS := $(patsubst %.c,$(B)/asan/%.o,$(LIB_SRCS) $(FIRMWARE_HOST_SRCS))
 ASAN_UNIT_OBJS := $(patsubst %.c,$(B)/asan/%.o,$(UNIT_SRCS))
+# The fuzz inputs' replay test (tests/fuzz/fuzz.mk) needs the list of targets.
+$(B)/asan/tests/unit/test_fuzz_inputs.o: $(B)/fuzz_targets.h
+$(B)/asan/tests/unit/test_fuzz_inputs.o: BASE_CFLAGS += -I$(B) -DMICROVM_SRC_DIR='"$(CURDIR)"'
 $(B)/libmicrovm-asan.a: $(ASAN_LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(B)/unit-tests: $(ASAN_UNIT_OBJS) $(B)/libmicrovm-asan.a $(BLOB_OBJ)
-	$(CC) $(ASAN_FLAGS) -o $@ $(ASAN_UNIT_OBJS) $(BLOB_OBJ) $(B)/libmicrovm-asan.a $(CRIT_LIBS) $(PKG_LIBS) $(LDLIBS)
+$(B)/unit-tests: $(ASAN_UNIT_OBJS) $(FUZZ_UNIT_OBJS) $(B)/libmicrovm-asan.a $(BLOB_OBJ)
+	$(CC) $(ASAN_FLAGS) -o $@ $(ASAN_UNIT_OBJS) $(FUZZ_UNIT_OBJS) $(BLOB_OBJ) $(B)/libmicrovm-asan.a $(CRIT_LIBS) $(PKG_LIBS) $(LDLIBS)
 
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
@@ -121,7 +126,7 @@ integration: all
 	tests/with-kvm tests/integration/run.sh
 
 check: deps
-	$(MAKE) all $(B)/unit-tests linux-image
+	$(MAKE) all $(B)/unit-tests fuzz-build linux-image
 	tests/run-all.sh
 
 bench: all

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make check` after building: unit tests (Criterion, ASan+UBSan), the tests
+# `make check` after building: unit tests (Criterion, ASan+UBSan), the fuzz
+# targets on their corpus for a few seconds each, the tests
 # of tests/with-kvm (on this host), then the integration tests through
 # tests/with-kvm (on /dev/kvm, or in its nested-KVM VM where this host has
 # none); ends with one "check: N passed, N failed, N skipped" line.
@@ -37,6 +38,8 @@ suite() {
 	s_pass=$((s_pass + p)) s_fail=$((s_fail + f)) s_skip=$((s_skip + k))
 }
 
+echo "== fuzz targets, a few seconds each from their corpus (docs/security.md) =="
+suite fuzz-check tests/fuzz/run.sh --check $(ls tests/fuzz/fuzz_*.c | sed 's|.*/fuzz_||; s|\.c$||')
 echo "== tests of tests/with-kvm (on this host) =="
 suite harness tests/integration/run.sh --dir tests/harness
 echo "== integration tests (on a KVM: tests/with-kvm) =="
