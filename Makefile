@@ -100,6 +100,10 @@ $(B)/libmicrovm-asan.a: $(ASAN_LIB_OBJS)
 $(B)/unit-tests: $(ASAN_UNIT_OBJS) $(FUZZ_UNIT_OBJS) $(B)/libmicrovm-asan.a $(BLOB_OBJ)
 	$(CC) $(ASAN_FLAGS) -o $@ $(ASAN_UNIT_OBJS) $(FUZZ_UNIT_OBJS) $(BLOB_OBJ) $(B)/libmicrovm-asan.a $(CRIT_LIBS) $(PKG_LIBS) $(LDLIBS)
 
+# microvm itself under ASan and UBSan, for the hostile-guest test (tests/integration/hostile.sh).
+$(B)/microvm-asan: $(B)/asan/vmm/main.o $(B)/libmicrovm-asan.a $(BLOB_OBJ)
+	$(CC) $(ASAN_FLAGS) -o $@ $(B)/asan/vmm/main.o $(BLOB_OBJ) $(B)/libmicrovm-asan.a $(PKG_LIBS) $(LDLIBS)
+
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
@@ -126,7 +130,7 @@ integration: all
 	tests/with-kvm tests/integration/run.sh
 
 check: deps
-	$(MAKE) all $(B)/unit-tests fuzz-build linux-image
+	$(MAKE) all $(B)/unit-tests $(B)/microvm-asan fuzz-build linux-image
 	tests/run-all.sh
 
 bench: all

@@ -40,6 +40,9 @@ static const struct scenario scenarios[] = {
 	{ "counter", scn_counter,
 	  "count at CPL3 on every CPU over a checked RAM region, a line per step=MS (count=N, "
 	  "region=SIZE, vmci=acpi|fwcfg); console input: q quit, p panic, r reset" },
+	{ "hostile", scn_hostile,
+	  "random port IO, MMIO and fw_cfg DMA at microvm for secs=N (seed=N), check, then end as "
+	  "vmcoreinfo (end=fwcfg: as vmcoreinfo-fwcfg)" },
 	{ "no-debug-exit", scn_no_debug_exit,
 	  "write 0x501, go on, reset through the i8042 (run without --debug-exit, with --no-reboot)" },
 };

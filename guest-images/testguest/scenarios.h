@@ -38,5 +38,6 @@ void scn_flood(const struct boot_info *bi);
 void scn_no_debug_exit(const struct boot_info *bi);
 void scn_serial(const struct boot_info *bi);
 void scn_counter(const struct boot_info *bi);
+void scn_hostile(const struct boot_info *bi);
 
 #endif
