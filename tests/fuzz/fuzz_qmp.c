@@ -147,7 +147,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		static const char closer[] = "\"}]}]}]}]}]}]}]}\n";
 		static const char clean[] = "\n{\"execute\":\"qmp_capabilities\"}\n{\"execute\":\"query-status\",\"id\":1}\n";
 
+		/* Twice: the first quote may have opened a string rather than closed one. */
+		lines = 0;
 		alive = qmp_conn_feed(c, closer, sizeof(closer) - 1);
+		if (alive && !lines)
+			alive = qmp_conn_feed(c, closer, sizeof(closer) - 1);
 		lines = 0;
 		if (alive)
 			alive = qmp_conn_feed(c, clean, sizeof(clean) - 1);
