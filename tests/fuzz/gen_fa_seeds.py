@@ -182,8 +182,123 @@ def gen_fw_cfg():
           fw_port_write(0, 2, 0x23) + fw_reads(4) + fw_port_read(0, 1) + fw_port_read(1, 2))
 
 
+# ---- loader_exec (tests/fuzz/fuzz_loader_exec.c) ----
+
+def real_loader_script():
+    """etc/table-loader of the default machine with --vmcoreinfo, as build/microvm writes it."""
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run([os.path.join(ROOT, "build", "microvm"), "tables", "--vmcoreinfo", tmp],
+                       check=True, stdout=subprocess.DEVNULL)
+        with open(os.path.join(tmp, "table-loader.bin"), "rb") as f:
+            return f.read()
+
+
+def name_field(name):
+    return name.encode().ljust(56, b"\0")[:56]
+
+
+def ld_entry(cmd, body):
+    return (struct.pack("<I", cmd) + body).ljust(128, b"\0")
+
+
+def ld_alloc(name, align, zone):
+    return ld_entry(1, name_field(name) + struct.pack("<IB", align, zone))
+
+
+def ld_ptr(dst, src, off, size):
+    return ld_entry(2, name_field(dst) + name_field(src) + struct.pack("<IB", off, size))
+
+
+def ld_cksum(name, off, start, length):
+    return ld_entry(3, name_field(name) + struct.pack("<III", off, start, length))
+
+
+def ld_wptr(dst, src, dst_off, src_off, size):
+    return ld_entry(4, name_field(dst) + name_field(src) + struct.pack("<IIB", dst_off, src_off, size))
+
+
+def ld_input(lay, entries, n=None, patch_off=0, patch=b""):
+    blob = b"".join(entries)
+    if n is None:
+        n = len(blob) // 128
+    return bytes([lay, n]) + blob + struct.pack("<H", patch_off) + patch
+
+
+def gen_loader_exec():
+    d = out_dir("loader_exec")
+    real = real_loader_script()
+    cmds = [real[i:i + 128] for i in range(0, len(real), 128)]
+    for lay in range(4):
+        write(d, "real-layout-%d" % lay, ld_input(lay, cmds))
+        write(d, "real-layout-%d-misaligned" % lay, ld_input(lay | (5 << 2), cmds))
+    for k in range(1, len(cmds)):
+        write(d, "real-first-%d" % k, ld_input(0, cmds[:k]))
+    # One field of one real command broken (the executor must stop there, touching nothing).
+    def broken(label, k, off, data):
+        c = bytearray(cmds[k])
+        c[off:off + len(data)] = data
+        write(d, "real-broken-%s" % label, ld_input(0, cmds[:k] + [bytes(c)] + cmds[k + 1:]))
+    kinds = [struct.unpack_from("<I", c)[0] for c in cmds]
+    first = {kind: kinds.index(kind) for kind in set(kinds)}
+    broken("alloc-align-3", first[1], 60, struct.pack("<I", 3))
+    broken("alloc-align-huge", first[1], 60, struct.pack("<I", 1 << 31))
+    broken("alloc-zone-0", first[1], 64, b"\0")
+    broken("alloc-zone-3", first[1], 64, b"\3")
+    broken("alloc-name-unterminated", first[1], 4, b"x" * 56)
+    broken("alloc-no-file", first[1], 4, name_field("etc/none"))
+    broken("ptr-size-3", first[2], 120, b"\3")
+    broken("ptr-size-1", first[2], 120, b"\1")
+    broken("ptr-offset-past-end", first[2], 116, struct.pack("<I", 0xfffffffc))
+    broken("ptr-src-unallocated", first[2], 60, name_field("etc/e820"))
+    broken("cksum-offset-past-end", first[3], 60, struct.pack("<I", 0x100000))
+    broken("cksum-length-wraps", first[3], 68, struct.pack("<I", 0xffffffff))
+    broken("wptr-into-readonly", first[4], 4, name_field("etc/acpi/rsdp"))
+    broken("wptr-src-offset-past-end", first[4], 120, struct.pack("<I", 4096))
+    broken("wptr-size-4", first[4], 124, b"\4")
+    broken("wptr-size-1", first[4], 124, b"\1")
+    broken("unknown-command", first[3], 0, struct.pack("<I", 7))
+    broken("command-0", first[2], 0, struct.pack("<I", 0))
+    # Hand-made scripts over the same files.
+    write(d, "alloc-twice", ld_input(0, [ld_alloc("etc/e820", 8, 1), ld_alloc("etc/e820", 8, 1)]))
+    write(d, "alloc-empty", ld_input(0, [ld_alloc("etc/empty", 1, 1)]))
+    write(d, "alloc-loader-itself", ld_input(0, [ld_alloc("etc/table-loader", 4096, 2)]))
+    write(d, "alloc-fills-fseg", ld_input(1, [ld_alloc("etc/acpi/rsdp", 16, 2), ld_alloc("etc/e820", 1, 2)]))
+    write(d, "alloc-many", ld_input(0, [ld_alloc(n, 1 << i, 1 + i % 2) for i, n in
+                                        enumerate(["etc/e820", "etc/acpi/rsdp", "etc/vmcoreinfo",
+                                                   "etc/acpi/tables", "etc/table-loader"])]))
+    for lay in range(4):
+        write(d, "ptr-sizes-layout-%d" % lay, ld_input(lay, [
+            ld_alloc("etc/e820", 8, 1), ld_alloc("etc/acpi/rsdp", 16, 2),
+            ld_ptr("etc/e820", "etc/acpi/rsdp", 0, 8), ld_ptr("etc/e820", "etc/acpi/rsdp", 8, 4),
+            ld_ptr("etc/e820", "etc/e820", 32, 8), ld_cksum("etc/e820", 39, 0, 40),
+            ld_wptr("etc/vmcoreinfo-addr", "etc/e820", 0, 39, 8),
+            ld_wptr("etc/vmcoreinfo-addr", "etc/acpi/rsdp", 4, 0, 4),
+            ld_ptr("etc/e820", "etc/acpi/rsdp", 12, 2), ld_ptr("etc/e820", "etc/acpi/rsdp", 14, 1)]))
+    write(d, "cksum-whole-file", ld_input(0, [ld_alloc("etc/acpi/rsdp", 16, 2), ld_cksum("etc/acpi/rsdp", 8, 0, 20),
+                                              ld_cksum("etc/acpi/rsdp", 32, 0, 36)]))
+    write(d, "wptr-at-end", ld_input(0, [ld_alloc("etc/e820", 8, 1), ld_wptr("etc/vmcoreinfo-addr", "etc/e820", 7, 0, 1),
+                                         ld_wptr("etc/vmcoreinfo-addr", "etc/e820", 7, 0, 2)]))
+    # Offsets counted back from the end of the file (last byte of the entry, bit 7).
+    def rel(entry):
+        return entry[:127] + b"\x80"
+    allocs = [ld_alloc("etc/acpi/tables", 64, 1), ld_alloc("etc/acpi/rsdp", 16, 2), ld_alloc("etc/e820", 8, 1)]
+    for size in (1, 2, 4, 8):
+        for lay in (0, 3):
+            write(d, "rel-ptr-last-%d-bytes-layout-%d" % (size, lay),
+                  ld_input(lay, allocs + [rel(ld_ptr("etc/e820", "etc/acpi/rsdp", size, size)),
+                                          rel(ld_ptr("etc/acpi/tables", "etc/e820", size, size))]))
+        write(d, "rel-wptr-last-%d-bytes" % size,
+              ld_input(0, allocs + [rel(ld_wptr("etc/vmcoreinfo-addr", "etc/acpi/rsdp", size, 1, size))]))
+    write(d, "rel-cksum-last-byte", ld_input(0, allocs + [rel(ld_cksum("etc/acpi/rsdp", 1, 36, 36)),
+                                                         rel(ld_cksum("etc/e820", 1, 1, 1))]))
+    write(d, "truncated-blob", ld_input(0, cmds[:3])[:2 + 3 * 128 - 5])
+    write(d, "empty-script", ld_input(0, []))
+    # The table blob itself mutated: pointer fields that overflow when patched.
+    write(d, "tables-patched-ff", ld_input(0, cmds, patch_off=36, patch=b"\xff" * 64))
+    write(d, "tables-patched-high-layout-3", ld_input(3, cmds, patch_off=0, patch=bytes(range(1, 200))))
+
 def main(argv):
-    gens = {"fw_cfg": gen_fw_cfg}
+    gens = {"fw_cfg": gen_fw_cfg, "loader_exec": gen_loader_exec}
     for name in argv[1:] or list(gens):
         gens[name]()
         print("%s: %d seeds" % (name, len(os.listdir(os.path.join(ROOT, "tests", "fuzz", "corpus", name)))))
