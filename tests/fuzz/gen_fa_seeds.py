@@ -297,8 +297,145 @@ def gen_loader_exec():
     write(d, "tables-patched-ff", ld_input(0, cmds, patch_off=36, patch=b"\xff" * 64))
     write(d, "tables-patched-high-layout-3", ld_input(3, cmds, patch_off=0, patch=bytes(range(1, 200))))
 
+# ---- vmcoreinfo (tests/fuzz/fuzz_vmcoreinfo.c) ----
+
+VC_SIZES = [12, 16, 23, 24, 25, 28, 4132, 1 << 20, (1 << 20) + 1, 11, 0, 0x4000, 0x3ff0,
+            0xffffffff, 0x80000000, 0xfffffff4]
+RSZ = 0x4000
+VC_REGIONS = [0, 3 * GiB - RSZ, 4 * GiB, 2**64 - RSZ - 0x1000]
+
+
+def vc_size(n):
+    if n in VC_SIZES:
+        return bytes([VC_SIZES.index(n)])
+    return b"\xc0" + struct.pack("<I", n)
+
+
+def vc_write(off, data, flags=0):
+    return bytes([0, flags, off, len(data)]) + bytes(data)
+
+
+def vc_publish_acpi(addr):
+    return b"\x01" + addr_raw(addr)
+
+
+def vc_publish_fwcfg(paddr, size, fmt=1, host_zero=False):
+    f = (0x80 if host_zero else 0) | (0x40 if fmt not in (0, 1) else 0) | (1 if fmt == 1 else 0)
+    out = b"\x01" + bytes([f])
+    if f & 0x40:
+        out += struct.pack("<H", fmt)
+    return out + vc_size(size) + addr_raw(paddr)
+
+
+def vc_header(paddr, size, version=0, at=None):
+    """Op 3: at None = the published address (which must be set)."""
+    sel = (0 if at is not None else 1) | (0x80 if version else 0)
+    out = b"\x03" + bytes([sel])
+    if at is not None:
+        out += addr_raw(at)
+    if version:
+        out += struct.pack("<I", version)
+    return out + addr_raw(paddr) + vc_size(size)
+
+
+def vc_note(text=b"OSRELEASE=6.1.0\nPAGESIZE=4096\n", at=None, namesz=11, descsz=None, ntype=0,
+            name_xor=None):
+    """Op 4: at None = where the header or record points."""
+    out = b"\x04" + bytes([0 if at is None else 1])
+    if at is not None:
+        out += addr_raw(at)
+    names = [11, 11, 11, 0, 10, 12, 0xffffffff, 0xfffffffd]
+    out += bytes([names.index(namesz)]) if namesz in names else b"\x80" + struct.pack("<I", namesz)
+    text = bytes(text[:39])
+    out += bytes([len(text)])
+    if descsz is None:
+        out += b"\x00"
+    elif len(text) <= descsz < len(text) + 8:
+        out += bytes([0x80 + descsz - len(text)])
+    else:
+        out += b"\xc0" + struct.pack("<I", descsz)
+    out += b"\x80" + struct.pack("<I", ntype) if ntype else b"\x00"
+    out += b"\x80" + bytes(name_xor) if name_xor else b"\x00"
+    return out + text
+
+
+def vc_check_buffer(data, plausible=False):
+    if plausible:
+        return b"\x07" + bytes([len(data), 1]) + bytes(data)
+    return b"\x07" + bytes([len(data)]) + bytes(data)
+
+
+def gen_vmcoreinfo():
+    d = out_dir("vmcoreinfo")
+    READ_, RESET = b"\x06", b"\x02"
+    text = b"OSRELEASE=6.1.0\nPAGESIZE=4096\n"
+    for r, base in enumerate(VC_REGIONS):
+        page = base + 0x1000 if r == 0 else base
+        note = base + 0x3000 if r != 0 else 0x9000
+        write(d, "acpi-valid-region-%d" % r,
+              b"\x00" + vc_publish_acpi(page + 40) + vc_header(note, 4132 if r == 0 else 0x400) + vc_note(text) + READ_)
+        write(d, "fwcfg-valid-region-%d" % r,
+              b"\x01" + vc_publish_fwcfg(note, 24 + 32) + vc_note(text, at=note) + READ_)
+        end = base + RSZ if r else 0x10000
+        write(d, "acpi-note-across-end-%d" % r,
+              b"\x00" + vc_publish_acpi(0x1028) + vc_header(end - 20, 4132) + vc_note(text, at=end - 20) + READ_)
+        write(d, "fwcfg-note-across-end-%d" % r,
+              b"\x01" + vc_publish_fwcfg(end - 24, 60) + vc_note(text, at=end - 24) + READ_)
+        write(d, "acpi-header-across-end-%d" % r, b"\x00" + vc_publish_acpi(end - 8) + READ_)
+        write(d, "fwcfg-exact-end-%d" % r,
+              b"\x01" + vc_publish_fwcfg(end - 24, 24) + vc_note(b"", at=end - 24) + READ_)
+    for proto in (0, 1):
+        p = b"\x00" if proto == 0 else b"\x01"
+        def pub(paddr, size):
+            if proto == 0:
+                return vc_publish_acpi(0x1028) + vc_header(paddr, size)
+            return vc_publish_fwcfg(paddr, size)
+        tag = "acpi" if proto == 0 else "fwcfg"
+        write(d, "%s-note-near-2^64" % tag, p + pub(2**64 - 8, 16) + READ_)
+        write(d, "%s-note-wraps" % tag, p + pub(2**64 - 0x10, 0x100) + READ_)
+        write(d, "%s-size-max" % tag, p + pub(0x8000, 1 << 20) + vc_note(text, at=0x8000) + READ_)
+        write(d, "%s-size-too-big" % tag, p + pub(0x8000, (1 << 20) + 1) + vc_note(text, at=0x8000) + READ_)
+        write(d, "%s-size-11" % tag, p + pub(0x8000, 11) + READ_)
+        write(d, "%s-namesz-huge" % tag, p + pub(0x8000, 0x1000) + vc_note(text, at=0x8000, namesz=0xffffffff) + READ_)
+        write(d, "%s-descsz-huge" % tag, p + pub(0x8000, 0x1000) + vc_note(text, at=0x8000, descsz=0xfffffff0) + READ_)
+        write(d, "%s-descsz-just-over" % tag, p + pub(0x8000, 24 + 32) + vc_note(text, at=0x8000, descsz=33) + READ_)
+        write(d, "%s-wrong-name" % tag, p + pub(0x8000, 0x100) + vc_note(text, at=0x8000, name_xor=b"\x03\x20") + READ_)
+        write(d, "%s-namesz-10" % tag, p + pub(0x8000, 0x100) + vc_note(text, at=0x8000, namesz=10) + READ_)
+        write(d, "%s-type-1" % tag, p + pub(0x8000, 0x100) + vc_note(text, at=0x8000, ntype=1) + READ_)
+        write(d, "%s-published-then-reset" % tag, p + pub(0x8000, 0x100) + vc_note(text, at=0x8000) + READ_ + RESET + READ_)
+        write(d, "%s-nothing-published" % tag, p + READ_)
+        write(d, "%s-write-too-long" % tag, p + vc_write(0, bytes(range(17))) + vc_write(8, bytes(range(9))) + READ_)
+        write(d, "%s-write-at-end" % tag, p + vc_write(16 if proto else 8, b"\x01") + vc_write(7 if proto == 0 else 15, b"\x01\x02"))
+        write(d, "%s-write-channel-flag" % tag, p + vc_write(0, bytes(16 if proto else 8), flags=1) + READ_)
+        write(d, "%s-zero-length-write" % tag, p + vc_write(3, b"") + READ_)
+    # The ACPI protocol: the address is the file, whatever wrote it.
+    write(d, "acpi-partial-high-half", b"\x00" + vc_write(4, b"\x01\x00\x00\x00") + READ_)
+    write(d, "acpi-partial-low-half", b"\x00" + vc_publish_acpi(0x1028) + vc_write(0, b"\x28\x20") + READ_)
+    write(d, "acpi-version-1", b"\x00" + vc_publish_acpi(0x1028) + vc_header(0x8000, 0x100, version=1) +
+          vc_note(text, at=0x8000) + READ_)
+    write(d, "acpi-empty-page", b"\x00" + vc_publish_acpi(0x1028) + vc_header(0, 0) + READ_)
+    write(d, "acpi-address-2^64-minus-16", b"\x00" + vc_publish_acpi(2**64 - 16) + READ_)
+    write(d, "acpi-address-in-3g-hole", b"\x00" + vc_publish_acpi(3 * GiB + 40) + READ_)
+    write(d, "acpi-header-elsewhere", b"\x00" + vc_header(0x8000, 0x100, at=0x3028) + vc_publish_acpi(0x3028) +
+          vc_note(text, at=0x8000) + READ_)
+    # The fw_cfg protocol: only a whole record at offset 0 publishes.
+    write(d, "fwcfg-partial-record", b"\x01" + vc_write(0, b"\x01\x00\x01\x00" + struct.pack("<I", 56)) +
+          vc_write(8, struct.pack("<Q", 0x8000)) + vc_note(text, at=0x8000) + READ_)
+    write(d, "fwcfg-guest-format-0", b"\x01" + vc_publish_fwcfg(0x8000, 0x100, fmt=0) + READ_)
+    write(d, "fwcfg-guest-format-2", b"\x01" + vc_publish_fwcfg(0x8000, 0x100, fmt=2) + READ_)
+    write(d, "fwcfg-host-format-overwritten", b"\x01" + vc_publish_fwcfg(0x8000, 0x100, host_zero=True) +
+          vc_note(text, at=0x8000) + READ_ + RESET + READ_)
+    write(d, "fwcfg-republish", b"\x01" + vc_publish_fwcfg(0x8000, 0x100) + vc_publish_fwcfg(0x9000, 0x80) +
+          vc_note(text) + READ_)
+    # vmcoreinfo_note_check on heap buffers of exact sizes.
+    for n in (0, 11, 12, 23, 24, 25, 36, 60):
+        write(d, "buffer-%d" % n, b"\x00" + vc_check_buffer(bytes([n % 7] * n)))
+        if n >= 12:
+            write(d, "buffer-plausible-%d" % n, b"\x00" + vc_check_buffer(bytes([n - 24 if n >= 24 else 0, 0]) + bytes(range(n)), True))
+
+
 def main(argv):
-    gens = {"fw_cfg": gen_fw_cfg, "loader_exec": gen_loader_exec}
+    gens = {"fw_cfg": gen_fw_cfg, "loader_exec": gen_loader_exec, "vmcoreinfo": gen_vmcoreinfo}
     for name in argv[1:] or list(gens):
         gens[name]()
         print("%s: %d seeds" % (name, len(os.listdir(os.path.join(ROOT, "tests", "fuzz", "corpus", name)))))
