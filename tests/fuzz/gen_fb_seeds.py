@@ -224,6 +224,125 @@ def gen_boot():
     return len(seeds)
 
 
+# ---- inspect ----
+
+def note(name, ntype, desc):
+    n = name + b"\0"
+    return (struct.pack("<III", len(n), len(desc), ntype) + n + b"\0" * ((-len(n)) % 4) + desc +
+            b"\0" * ((-len(desc)) % 4))
+
+
+def prstatus(i):
+    d = bytearray(336)
+    struct.pack_into("<I", d, 32, i + 1)
+    for r in range(27):
+        struct.pack_into("<Q", d, 112 + 8 * r, 0x1000 * (i + 1) + r)
+    struct.pack_into("<Q", d, 112 + 8 * 16, 0xFFFFFFFF81000001 + i)
+    return bytes(d)
+
+
+def qemu_state(i, size=440):
+    d = bytearray(max(size, 8))
+    struct.pack_into("<II", d, 0, 1, size)
+    for r in range(18):
+        struct.pack_into("<Q", d, 8 + 8 * r, 0x2000 * (i + 1) + r)
+    for sgi in range(10):
+        struct.pack_into("<IIIIQ", d, 152 + 24 * sgi, 0x10 + sgi, 0xFFFFFFFF, 0xA09B00, 0, 0)
+    if size >= 432:
+        struct.pack_into("<QQQQQ", d, 392, 0x80050033, 0, 0, 0x1C0A000, 0x3606F0)
+    if size >= 440:
+        struct.pack_into("<Q", d, 432, 0xFFFF88807DC00001)
+    return bytes(d)
+
+
+VMCI = b"OSRELEASE=6.1.0-fake\nPAGESIZE=4096\nSYMBOL(swapper_pg_dir)=ffffffff82a0a000\nNUMBER(phys_base)=0\nKERNELOFFSET=0\n"
+
+
+def core(notes_list=None, loads=((0, 0x2000), (0x100000000, 0x1000)), cpus=2, vmci=VMCI,
+         qemu=True, prst=True, extra_phdrs=(), xnum=False, truncate=None, data=True):
+    if notes_list is None:
+        notes_list = []
+        for i in range(cpus):
+            if prst:
+                notes_list.append(note(b"CORE", 1, prstatus(i)))
+        for i in range(cpus):
+            if qemu:
+                notes_list.append(note(b"QEMU", 0, qemu_state(i)))
+        if vmci is not None:
+            notes_list.append(note(b"VMCOREINFO", 0, vmci))
+    notes = b"".join(notes_list)
+    nph = 1 + len(loads) + len(extra_phdrs)
+    phoff = 64
+    note_off = phoff + 56 * nph
+    off = note_off + len(notes)
+    off = (off + 0xFFF) & ~0xFFF
+    phs = [struct.pack("<IIQQQQQQ", 4, 0, note_off, 0, 0, len(notes), 0, 0)]
+    body = bytearray()
+    for paddr, size in loads:
+        phs.append(struct.pack("<IIQQQQQQ", 1, 7, off + len(body), paddr, paddr, size, size, 0))
+        if data:
+            body += bytes(((paddr >> 12) + j) & 0xFF for j in range(size))
+    for ph in extra_phdrs:
+        phs.append(ph)
+    shoff = 0
+    phnum = nph
+    tail = b""
+    if xnum:
+        phnum = 0xFFFF
+        shoff = off + len(body)
+        tail = struct.pack("<IIQQQQIIQQ", 0, 0, 0, 0, 0, 0, 0, nph, 0, 0)
+    ident = b"\x7fELF" + bytes([2, 1, 1]) + b"\0" * 9
+    eh = ident + struct.pack("<HHIQQQIHHHHHH", 4, 62, 1, 0, phoff, shoff, 0, 64, 56, phnum,
+                             64 if xnum else 0, 1 if xnum else 0, 0)
+    f = bytearray(eh + b"".join(phs) + notes)
+    f += b"\0" * (off - len(f))
+    f += body + tail
+    return bytes(f[:truncate] if truncate else f)
+
+
+def gen_inspect():
+    clean("inspect")
+    seeds = [
+        core(),
+        core(cpus=1),
+        core(cpus=4),
+        core(vmci=None),
+        core(qemu=False),
+        core(prst=False),
+        core(vmci=b"A=1\n\x1b[2Jevil\n\xff"),
+        core(vmci=b""),
+        core(notes_list=[note(b"QEMU", 0, qemu_state(0, 432))]),
+        core(notes_list=[note(b"QEMU", 0, qemu_state(0, 400))]),
+        core(notes_list=[note(b"CORE", 1, prstatus(0)[:200])]),
+        core(notes_list=[note(b"CORE", 6, b"x" * 512), note(b"LINUX", 0x202, b"\0" * 64)]),
+        core(notes_list=[]),
+        core(loads=()),
+        core(loads=((0, 0x1000), (0x100000, 0x3000), (0xFFFFFFFF80000000, 0x1000))),
+        core(truncate=0x300),
+        core(truncate=100),
+        core(truncate=64),
+        core(data=False),
+        core(xnum=True),
+        core(extra_phdrs=[struct.pack("<IIQQQQQQ", 4, 0, 64 + 56 * 4, 0, 0, 356, 0, 0)]),
+        core(extra_phdrs=[struct.pack("<IIQQQQQQ", 4, 0, 64 + 56 * 4, 0, 0, 0, 0, 0)]),
+        core(extra_phdrs=[struct.pack("<IIQQQQQQ", 1, 0, 1 << 62, 0, 0, 1 << 40, 1 << 40, 0)]),
+        core(extra_phdrs=[struct.pack("<IIQQQQQQ", 6, 0, 0, 0, 0, 0, 0, 0)]),
+    ]
+    # Program header or note fields made hostile, one at a time.
+    base = core(cpus=1)
+    for off, fmt, val in [(16, "<H", 2), (18, "<H", 3), (54, "<H", 32), (32, "<Q", 2**64 - 8),
+                          (56, "<H", 0xFFFE), (56, "<H", 0xFFFF), (64 + 8, "<Q", 1 << 62),
+                          (64 + 32, "<Q", 2**64 - 1), (64 + 56 * 3, "<I", 0x7FFFFFFF),
+                          (64 + 56 * 3 + 4, "<I", 0xFFFFFFF0), (4, "B", 1), (5, "B", 2)]:
+        b = bytearray(base)
+        if off + struct.calcsize(fmt) <= len(b):
+            struct.pack_into(fmt, b, off, val)
+        seeds.append(bytes(b))
+    for i, sd in enumerate(seeds):
+        out("inspect", i, sd)
+    return len(seeds)
+
+
 def main():
     which = sys.argv[1:] or ["boot", "inspect", "snapshot"]
     for w in which:
