@@ -93,6 +93,7 @@ ASAN_UNIT_OBJS := $(patsubst %.c,$(B)/asan/%.o,$(UNIT_SRCS))
 # The fuzz inputs' replay test (tests/fuzz/fuzz.mk) needs the list of targets.
 $(B)/asan/tests/unit/test_fuzz_inputs.o: $(B)/fuzz_targets.h
 $(B)/asan/tests/unit/test_fuzz_inputs.o: BASE_CFLAGS += -I$(B) -DMICROVM_SRC_DIR='"$(CURDIR)"'
+$(B)/asan/tests/unit/test_snapshot_parse.o: BASE_CFLAGS += -DMICROVM_SRC_DIR='"$(CURDIR)"'
 $(B)/libmicrovm-asan.a: $(ASAN_LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^

@@ -149,7 +149,8 @@ static void bz_plan(const struct bzimage_info *bi, const struct e820_map *map, s
 	uint64_t need = bi->init_size > bi->payload_size ? bi->init_size : bi->payload_size;
 
 	pl->load = LAYOUT_KERNEL;
-	if (pref && fits_at(map, pref, need))
+	/* The 32-bit entry (and code32_start) must reach the code: below 4 GiB only. */
+	if (pref && pref < LAYOUT_4G && need <= LAYOUT_4G - pref && fits_at(map, pref, need))
 		pl->load = pref;
 	pl->run = pl->load;
 	if (bi->relocatable)
@@ -221,11 +222,17 @@ int bzimage_load(const struct boot_files *f, const struct guest_mem *gm, const s
 		return rc;
 	bz_plan(&bi, map, &pl);
 	rc = boot_check_range(map, f->kernel_name, "the kernel", pl.run, pl.need, err);
-	if (rc == 0 && pl.load != pl.run)
-		rc = boot_check_range(map, f->kernel_name, "the compressed kernel", pl.load,
-				      bi.payload_size, err);
+	/* What is written, always: init_size may be smaller than the code itself. */
+	if (rc == 0)
+		rc = boot_check_range(map, f->kernel_name,
+				      pl.load != pl.run ? "the compressed kernel" : "the kernel code",
+				      pl.load, bi.payload_size, err);
 	if (rc < 0)
 		return rc;
+	if (pl.run + pl.need > LAYOUT_4G)
+		return errf(err, -EINVAL, "%s: the kernel wants to run at 0x%" PRIx64 "-0x%" PRIx64
+			    ", above 4 GiB: the 32-bit boot protocol cannot start it there",
+			    f->kernel_name, pl.run, pl.run + pl.need);
 
 	img->proto = BOOT_LINUX;
 	img->entry = (uint32_t)pl.load;

@@ -16,7 +16,8 @@ int file_read_all(const char *role, const char *path, size_t max, uint8_t **buf,
 	struct stat st;
 	uint8_t *b;
 	size_t got = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused just below. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 
 	if (fd < 0)
 		return errf(err, -errno, "%s%s: %s", role, path, strerror(errno));

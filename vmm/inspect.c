@@ -41,7 +41,8 @@ static int core_map(struct core_file *c, const char *path, struct errbuf *err)
 	struct stat st;
 	void *p;
 
-	c->fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO must not hang the open; it is refused just below. */
+	c->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (c->fd < 0)
 		return errf(err, -errno, "%s", strerror(errno));
 	if (fstat(c->fd, &st) < 0 || !S_ISREG(st.st_mode))
@@ -60,6 +61,8 @@ static int core_headers(struct core_file *c, struct errbuf *err)
 {
 	const uint8_t *b = c->b;
 
+	if (c->len < sizeof(Elf64_Ehdr))
+		return errf(err, -EINVAL, "not an ELF core (%zu bytes)", c->len);
 	if (memcmp(b, ELFMAG, SELFMAG))
 		return errf(err, -EINVAL, "not an ELF file");
 	if (b[EI_CLASS] != ELFCLASS64 || b[EI_DATA] != ELFDATA2LSB)
@@ -113,6 +116,32 @@ static int list_push(struct ptr_list *l, const uint8_t *p)
 	return 0;
 }
 
+/*
+ * Note segments may not share bytes: one note read through two segments
+ * would count a vCPU twice. Ours has one, QEMU's one per vCPU at most.
+ */
+#define INSPECT_MAX_NOTE_SEGS 4096
+
+static int notes_overlap(const struct core_file *c, uint64_t upto, uint64_t off, uint64_t size,
+			 struct errbuf *err)
+{
+	unsigned seen = 0;
+
+	for (uint64_t j = 0; j < upto; j++) {
+		const uint8_t *ph = ph_at(c, j);
+		uint64_t o = get_le64(ph + PH(p_offset)), s = get_le64(ph + PH(p_filesz));
+
+		if (get_le32(ph + PH(p_type)) != PT_NOTE)
+			continue;
+		if (++seen >= INSPECT_MAX_NOTE_SEGS)
+			return errf(err, -EINVAL, "more than %d PT_NOTE segments", INSPECT_MAX_NOTE_SEGS);
+		if (size && s && ranges_overlap(off, size, o, s))
+			return errf(err, -EINVAL, "PT_NOTE %" PRIu64 " at offset %" PRIu64 " overlaps PT_NOTE %" PRIu64 " at offset %" PRIu64,
+				    upto, off, j, o);
+	}
+	return 0;
+}
+
 /* Collect the notes we understand; a malformed note ends the file's credibility. */
 static int core_notes(struct core_file *c, struct errbuf *err)
 {
@@ -126,6 +155,9 @@ static int core_notes(struct core_file *c, struct errbuf *err)
 			continue;
 		if (!range_fits(off, size, c->len))
 			return errf(err, -EINVAL, "PT_NOTE at offset %" PRIu64 " runs past the end of the file", off);
+		ret = notes_overlap(c, i, off, size, err);
+		if (ret)
+			return ret;
 		for (uint64_t pos = 0; pos < size && !ret; pos += n.size) {
 			if (dump_note_parse(c->b + off + pos, size - pos, &n))
 				return errf(err, -EINVAL, "malformed note at offset %" PRIu64, off + pos);
@@ -274,7 +306,7 @@ static void print_segments(FILE *out, const struct core_file *c)
 			fprintf(out, "truncated: the file ends at 0x%zx\n", c->len);
 			continue;
 		}
-		holes = holes_in(c->fd, off, fsz);
+		holes = c->fd >= 0 ? holes_in(c->fd, off, fsz) : -1;
 		if (holes < 0)
 			fprintf(out, "unknown\n");
 		else
@@ -321,6 +353,38 @@ static unsigned count_loads(const struct core_file *c, bool virtual)
 	return n;
 }
 
+/* The summary of the core in [b, b + len); fd (or -1) only tells where the holes are. */
+static int inspect_core(struct core_file *c, const char *name, FILE *out, struct errbuf *err)
+{
+	int ret = core_headers(c, err);
+
+	if (!ret)
+		ret = core_notes(c, err);
+	if (!ret) {
+		unsigned segs = count_loads(c, false), virt = count_loads(c, true);
+
+		fprintf(out, "%s: x86-64 ELF core, %u vCPU%s, %u memory segment%s, ", name,
+			nr_vcpus(c), nr_vcpus(c) == 1 ? "" : "s", segs, segs == 1 ? "" : "s");
+		if (virt)
+			fprintf(out, "%u kernel virtual mapping%s, ", virt, virt == 1 ? "" : "s");
+		fprintf(out, "%s\n", c->vmci ? "VMCOREINFO present" : "no VMCOREINFO");
+		print_vcpus(out, c);
+		print_segments(out, c);
+		print_vmcoreinfo(out, c);
+	}
+	free(c->prstatus.v);
+	free(c->qemu.v);
+	c->prstatus = c->qemu = (struct ptr_list){ 0 };
+	return ret;
+}
+
+int inspect_buf(const char *name, const uint8_t *buf, size_t len, FILE *out, struct errbuf *err)
+{
+	struct core_file c = { .fd = -1, .b = buf, .len = len };
+
+	return inspect_core(&c, name, out, err);
+}
+
 int inspect_file(const char *path, FILE *out, struct errbuf *err)
 {
 	struct core_file c = { .fd = -1 };
@@ -328,23 +392,7 @@ int inspect_file(const char *path, FILE *out, struct errbuf *err)
 
 	ret = core_map(&c, path, err);
 	if (!ret)
-		ret = core_headers(&c, err);
-	if (!ret)
-		ret = core_notes(&c, err);
-	if (!ret) {
-		unsigned segs = count_loads(&c, false), virt = count_loads(&c, true);
-
-		fprintf(out, "%s: x86-64 ELF core, %u vCPU%s, %u memory segment%s, ", path,
-			nr_vcpus(&c), nr_vcpus(&c) == 1 ? "" : "s", segs, segs == 1 ? "" : "s");
-		if (virt)
-			fprintf(out, "%u kernel virtual mapping%s, ", virt, virt == 1 ? "" : "s");
-		fprintf(out, "%s\n", c.vmci ? "VMCOREINFO present" : "no VMCOREINFO");
-		print_vcpus(out, &c);
-		print_segments(out, &c);
-		print_vmcoreinfo(out, &c);
-	}
-	free(c.prstatus.v);
-	free(c.qemu.v);
+		ret = inspect_core(&c, path, out, err);
 	if (c.b)
 		munmap((void *)c.b, c.len);
 	if (c.fd >= 0)

@@ -9,6 +9,8 @@
 #ifndef MICROVM_INSPECT_H
 #define MICROVM_INSPECT_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "vmm/err.h"
@@ -22,5 +24,12 @@ int inspect_main(int argc, char **argv);
 
 /* Print the summary of the core at path to out. 0, or -errno with the reason in err. */
 int inspect_file(const char *path, FILE *out, struct errbuf *err);
+
+/*
+ * The same for a core already in memory, named name in the output; the
+ * holes of its segments print as "unknown". inspect_file maps the file and
+ * calls the same code.
+ */
+int inspect_buf(const char *name, const uint8_t *buf, size_t len, FILE *out, struct errbuf *err);
 
 #endif

@@ -105,6 +105,23 @@ static void put_header(struct state_writer *w, struct vm *vm)
 	state_record_end(w);
 }
 
+int snapshot_write_state(struct vm *vm, const struct snap_vcpu *cpus,
+			 const struct snap_vmstate *kvm, struct state_writer *w, struct errbuf *err)
+{
+	int r;
+
+	put_header(w, vm);
+	state_node_begin(w, "cpus");
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		snap_vcpu_save(w, i, &cpus[i]);
+	state_node_end(w);
+	snap_vm_save(w, kvm);
+	r = devices_save(vm, w);
+	if (r || w->error)
+		return errf(err, r ? r : w->error, "snapshot: cannot build the state: %s", w->err.msg);
+	return 0;
+}
+
 /* Every vCPU's and the VM's KVM state, then the devices'. */
 static int build_state(struct vm *vm, struct state_writer *w, struct errbuf *err)
 {
@@ -128,17 +145,8 @@ static int build_state(struct vm *vm, struct state_writer *w, struct errbuf *err
 
 		r = snap_tsc_refresh(&vm->vcpus[i], &cpus[i], &after, err);
 	}
-	if (!r) {
-		put_header(w, vm);
-		state_node_begin(w, "cpus");
-		for (unsigned i = 0; i < vm->nr_vcpus; i++)
-			snap_vcpu_save(w, i, &cpus[i]);
-		state_node_end(w);
-		snap_vm_save(w, &kvm);
-		r = devices_save(vm, w);
-		if (r || w->error)
-			r = errf(err, r ? r : w->error, "snapshot: cannot build the state: %s", w->err.msg);
-	}
+	if (!r)
+		r = snapshot_write_state(vm, cpus, &kvm, w, err);
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		snap_vcpu_free(&cpus[i]);
 	free(cpus);
@@ -374,8 +382,9 @@ static int read_header(struct snapshot *s, struct errbuf *err)
 	{
 		struct ram_layout l = ram_layout_of(c->mem_size);
 
+		/* Whole pages, as e820_build and KVM want: the memory file is mapped page by page. */
 		if (c->mem_size < LAYOUT_MEM_MIN || c->mem_size > LAYOUT_MEM_MAX ||
-		    l.low_size != low || l.high_size != high)
+		    (c->mem_size & 0xFFF) || l.low_size != low || l.high_size != high)
 			return errf(err, -EINVAL, "state: header: memory size %" PRIu64 " and its layout are not one this microvm builds",
 				    c->mem_size);
 	}
@@ -415,16 +424,11 @@ static int read_header(struct snapshot *s, struct errbuf *err)
 	return 0;
 }
 
-static int read_state(struct snapshot *s, struct errbuf *err)
+static int parse_state(struct snapshot *s, const char *path, struct errbuf *err)
 {
 	struct state_reader *r = &s->reader;
-	char path[4200];
 	int e;
 
-	snprintf(path, sizeof(path), "%s/%s", s->dir, SNAPSHOT_STATE_FILE);
-	e = file_read_all("", path, SNAPSHOT_STATE_MAX, &s->state, &s->state_len, err);
-	if (e)
-		return e;
 	e = state_reader_init(r, s->state, s->state_len);
 	if (e)
 		return errf(err, e, "%s: %s", path, r->err.msg);
@@ -442,6 +446,29 @@ static int read_state(struct snapshot *s, struct errbuf *err)
 			return e;
 	state_node_leave(r);
 	return snap_vm_load(r, &s->kvm, err);
+}
+
+static void snapshot_init(struct snapshot *s, const char *dir)
+{
+	memset(s, 0, sizeof(*s));
+	s->mem_fd = -1;
+	snprintf(s->dir, sizeof(s->dir), "%s", dir);
+}
+
+int snapshot_parse(struct snapshot *s, const char *dir, uint8_t *state, size_t len,
+		   struct errbuf *err)
+{
+	char path[4200];
+	int e;
+
+	snapshot_init(s, dir);
+	s->state = state;
+	s->state_len = len;
+	snprintf(path, sizeof(path), "%s/%s", s->dir, SNAPSHOT_STATE_FILE);
+	e = parse_state(s, path, err);
+	if (e)
+		snapshot_close(s);
+	return e;
 }
 
 static int open_memory(struct snapshot *s, struct errbuf *err)
@@ -464,19 +491,24 @@ static int open_memory(struct snapshot *s, struct errbuf *err)
 
 int snapshot_open(const char *dir, struct snapshot *s, struct errbuf *err)
 {
+	char path[4200];
 	struct stat st;
+	uint8_t *state;
+	size_t len;
 	int e;
 
-	memset(s, 0, sizeof(*s));
-	s->mem_fd = -1;
+	snapshot_init(s, "");
 	if (strlen(dir) >= sizeof(s->dir) - 64)
 		return errf(err, -ENAMETOOLONG, "restore: directory name too long");
-	memcpy(s->dir, dir, strlen(dir) + 1);
 	if (stat(dir, &st) < 0)
 		return errf(err, -errno, "restore: %s: %s", dir, strerror(errno));
 	if (!S_ISDIR(st.st_mode))
 		return errf(err, -ENOTDIR, "restore: %s is not a snapshot directory", dir);
-	e = read_state(s, err);
+	snprintf(path, sizeof(path), "%s/%s", dir, SNAPSHOT_STATE_FILE);
+	e = file_read_all("", path, SNAPSHOT_STATE_MAX, &state, &len, err);
+	if (e)
+		return e;
+	e = snapshot_parse(s, dir, state, len, err);
 	if (!e)
 		e = open_memory(s, err);
 	if (e)

@@ -42,8 +42,26 @@ struct snapshot {
 	struct snap_vmstate kvm;
 };
 
+/*
+ * The state file's content from state already read: the header (from vm's
+ * configuration and boot image), every vCPU's and the VM's KVM state, the
+ * devices. No KVM call: snapshot_save calls it after reading the state.
+ */
+int snapshot_write_state(struct vm *vm, const struct snap_vcpu *cpus,
+			 const struct snap_vmstate *kvm, struct state_writer *w, struct errbuf *err);
+
 /* With every vCPU paused: write the snapshot directory dir (which must not exist). */
 int snapshot_save(struct vm *vm, const char *dir, struct errbuf *err);
+
+/*
+ * Check and decode a state file already in memory: no KVM call, no file.
+ * state is malloc'd (so 8-byte aligned, as libfdt needs) and s owns it
+ * from now on, refused or not: snapshot_close frees it. On a refusal s is
+ * closed already. dir only names the file in messages. snapshot_open
+ * reads the file and calls this.
+ */
+int snapshot_parse(struct snapshot *s, const char *dir, uint8_t *state, size_t len,
+		   struct errbuf *err);
 
 /* Read and check a snapshot directory completely; no KVM call. 0 or -errno with err. */
 int snapshot_open(const char *dir, struct snapshot *s, struct errbuf *err);

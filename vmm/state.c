@@ -82,7 +82,7 @@ static int grow(struct state_writer *w)
 
 	if (cap > STATE_SIZE_MAX)
 		return set_error(w, -E2BIG, "more than 1 GiB of state", NULL);
-	n = malloc(cap);
+	n = calloc(1, cap); /* no uninitialised byte can reach the file */
 	if (!n)
 		return set_error(w, -ENOMEM, "out of memory", NULL);
 	rc = fdt_resize(w->fdt, n, (int)cap);
@@ -227,7 +227,7 @@ void state_writer_init(struct state_writer *w)
 	int rc;
 
 	memset(w, 0, sizeof(*w));
-	w->fdt = malloc(STATE_INITIAL_SIZE);
+	w->fdt = calloc(1, STATE_INITIAL_SIZE);
 	if (!w->fdt) {
 		set_error(w, -ENOMEM, "out of memory", NULL);
 		return;

@@ -347,3 +347,61 @@ Test(bzimage, real_debian_vmlinuz)
 	tmem_fini(&t);
 	free(k);
 }
+
+/*
+ * Found by tests/fuzz/fuzz_boot.c (regress/boot/bz-code-past-ram): with
+ * init_size smaller than the code and the kernel run where it is loaded,
+ * only init_size was checked, so 30 MiB of code went into the HIGH zone.
+ */
+Test(bzimage, refuses_code_past_ram_when_init_size_is_small)
+{
+	struct tmem t;
+	struct boot_image img;
+	struct errbuf err;
+	struct bzopts o = bz_default;
+	struct boot_files f;
+	size_t n;
+	uint8_t *k;
+
+	o.relocatable = 0;
+	o.pref_address = 0;
+	o.init_size = 0x1000;
+	o.payload_size = (30 << 20) + 4096; /* 1 MiB + this is past the HIGH zone's start */
+	k = bz_make(&o, &n);
+	f = files_of(k, n, "");
+	tmem_init(&t, 32 << 20);
+	cr_assert_eq(load(&t, &f, &img, &err), -ENOMEM);
+	cr_assert(strstr(err.msg, "the kernel code"), "%s", err.msg);
+	for (uint64_t gpa = LAYOUT_KERNEL; gpa < (32 << 20); gpa += 1 << 20)
+		cr_assert_eq(tmem_at(&t, gpa, 1)[0], 0, "RAM at 0x%llx changed",
+			     (unsigned long long)gpa);
+	tmem_fini(&t);
+	free(k);
+}
+
+/* Found by fuzz_boot: a pref_address at 4 GiB loaded the code there with a 32-bit entry of 0. */
+Test(bzimage, keeps_the_code_below_4g)
+{
+	struct tmem t;
+	struct boot_image img;
+	struct errbuf err;
+	struct bzopts o = bz_default;
+	struct boot_files f;
+	size_t n;
+	uint8_t *k;
+
+	o.pref_address = 0x100000000ULL;
+	k = bz_make(&o, &n);
+	f = files_of(k, n, "");
+	tmem_init(&t, 0xC0000000ULL + (64 << 20));
+	cr_assert_eq(load(&t, &f, &img, &err), -EINVAL);
+	cr_assert(strstr(err.msg, "above 4 GiB"), "%s", err.msg);
+	o.relocatable = 1;
+	o.pref_address = 0xFFFFF000ULL;
+	free(k);
+	k = bz_make(&o, &n);
+	f = files_of(k, n, "");
+	cr_assert_lt(load(&t, &f, &img, &err), 0);
+	tmem_fini(&t);
+	free(k);
+}

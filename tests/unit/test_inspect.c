@@ -244,3 +244,58 @@ Test(inspect, main_exit_codes)
 	cr_assert_eq(inspect_main(2, good), 0);
 	fake_fini(&g);
 }
+
+/*
+ * Found by tests/fuzz/fuzz_inspect.c (regress/inspect/overlapping-pt-note):
+ * a second PT_NOTE over the same bytes made every vCPU appear twice.
+ */
+Test(inspect, overlapping_note_segments_are_refused)
+{
+	struct fake_guest g;
+	struct errbuf err;
+	char path[256], bad[300], *t;
+	struct blob c;
+	uint64_t phnum;
+
+	fake_init(&g);
+	make_core(&g, path, sizeof(path));
+	c = slurp(path);
+	/* The first PT_LOAD becomes a copy of the PT_NOTE. */
+	phnum = get_le16(c.b + offsetof(Elf64_Ehdr, e_phnum));
+	cr_assert_geq(phnum, 2);
+	memcpy(c.b + 64 + sizeof(Elf64_Phdr), c.b + 64, sizeof(Elf64_Phdr));
+	snprintf(bad, sizeof(bad), "%s/bad", g.dir);
+	spit(bad, c.b, c.len);
+	cr_assert_eq(inspect(bad, &t, &err), -EINVAL);
+	cr_assert(strstr(err.msg, "overlaps PT_NOTE 0"), "%s", err.msg);
+	free(t);
+	free(c.b);
+	fake_fini(&g);
+}
+
+/* inspect_buf: the same summary as inspect_file, from memory; holes unknown. */
+Test(inspect, buffer_entry_point)
+{
+	struct fake_guest g;
+	struct errbuf err;
+	char path[256], *t;
+	size_t size;
+	struct blob c;
+	FILE *out;
+
+	fake_init(&g);
+	make_core(&g, path, sizeof(path));
+	c = slurp(path);
+	out = open_memstream(&t, &size);
+	cr_assert_eq(inspect_buf("mem", c.b, c.len, out, &err), 0, "%s", err.msg);
+	fclose(out);
+	cr_assert(strstr(t, "mem: x86-64 ELF core, 2 vCPUs, 2 memory segments, VMCOREINFO present"), "%s", t);
+	cr_assert(strstr(t, "unknown"), "%s", t);
+	free(t);
+	out = open_memstream(&t, &size);
+	cr_assert_eq(inspect_buf("mem", c.b, 10, out, &err), -EINVAL);
+	fclose(out);
+	free(t);
+	free(c.b);
+	fake_fini(&g);
+}
