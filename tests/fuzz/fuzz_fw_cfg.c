@@ -38,7 +38,7 @@ static const uint64_t layout[][2] = {
 	{ 0, RSZ },
 	{ 3 * GiB - RSZ, RSZ },
 	{ 4 * GiB, RSZ },
-	{ 0 - (uint64_t)RSZ - 0x1000, RSZ },
+	{ 0 - (uint64_t)RSZ - 1, RSZ }, /* RAM cannot reach 2^64 itself: the last byte is 2^64 - 2 */
 };
 
 struct mfile {

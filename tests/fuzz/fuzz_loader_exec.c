@@ -57,7 +57,7 @@ static const uint64_t layout[][2] = {
 	{ 0xE0000, 0x20000 },
 	{ 3 * GiB - 0x10000, 0x10000 },
 	{ 4 * GiB, 0x4000 },
-	{ 0 - (uint64_t)0x11000, 0x10000 },
+	{ 0 - (uint64_t)0x10001, 0x10000 }, /* up to 2^64 - 1, as high as RAM can go */
 };
 
 /* [high_start, high_end, fseg_start, fseg_end] of each layout. */
@@ -65,7 +65,7 @@ static const uint64_t zones[4][4] = {
 	{ 3 * GiB - 0x10000, 3 * GiB, 0xE0000, 0x100000 },	   /* the machine's */
 	{ 3 * GiB - 0x2100, 3 * GiB, 0xE0000, 0xE0024 },	   /* just big enough */
 	{ 3 * GiB - 0x800, 3 * GiB + 0x10000, 4 * GiB - 0x40, 4 * GiB + 0x40 }, /* off RAM */
-	{ 0 - (uint64_t)0x11000, 0 - (uint64_t)1, 4 * GiB, 4 * GiB + 0x4000 },	/* high up */
+	{ 0 - (uint64_t)0x10001, 0 - (uint64_t)1, 4 * GiB, 4 * GiB + 0x4000 },	/* high up */
 };
 
 struct mfile {

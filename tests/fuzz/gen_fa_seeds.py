@@ -308,7 +308,7 @@ def gen_loader_exec():
 VC_SIZES = [12, 16, 23, 24, 25, 28, 4132, 1 << 20, (1 << 20) + 1, 11, 0, 0x4000, 0x3ff0,
             0xffffffff, 0x80000000, 0xfffffff4]
 RSZ = 0x4000
-VC_REGIONS = [0, 3 * GiB - RSZ, 4 * GiB, 2**64 - RSZ - 0x1000]
+VC_REGIONS = [0, 3 * GiB - RSZ, 4 * GiB, 2**64 - RSZ - 1]
 
 
 def vc_size(n):
