@@ -57,7 +57,7 @@ static const uint64_t layout[][2] = {
 	{ 0xE0000, 0x20000 },
 	{ 3 * GiB - 0x10000, 0x10000 },
 	{ 4 * GiB, 0x4000 },
-	{ 0 - (uint64_t)0x11000, 0x10000 },
+	{ 0 - (uint64_t)0x10001, 0x10000 }, /* up to 2^64 - 1, as high as RAM can go */
 };
 
 /* [high_start, high_end, fseg_start, fseg_end] of each layout. */
@@ -65,7 +65,7 @@ static const uint64_t zones[4][4] = {
 	{ 3 * GiB - 0x10000, 3 * GiB, 0xE0000, 0x100000 },	   /* the machine's */
 	{ 3 * GiB - 0x2100, 3 * GiB, 0xE0000, 0xE0024 },	   /* just big enough */
 	{ 3 * GiB - 0x800, 3 * GiB + 0x10000, 4 * GiB - 0x40, 4 * GiB + 0x40 }, /* off RAM */
-	{ 0 - (uint64_t)0x11000, 0 - (uint64_t)1, 4 * GiB, 4 * GiB + 0x4000 },	/* high up */
+	{ 0 - (uint64_t)0x10001, 0 - (uint64_t)1, 4 * GiB, 4 * GiB + 0x4000 },	/* high up */
 };
 
 struct mfile {
@@ -84,6 +84,15 @@ static struct mfile files[] = {
 	{ "etc/table-loader", 0x24, false, 0, NULL, NULL },
 	{ "etc/e820", 0x25, false, 40, NULL, NULL },
 	{ "etc/empty", 0x26, false, 0, NULL, NULL },
+	/* fw_cfg fails to load it (a DMA error): the ALLOCATE must fail, touching nothing. */
+	{ "etc/unloadable", 0x27, false, 16, NULL, NULL },
+	/* Enough small files to run out of LOADER_MAX_ALLOCS. */
+#define SMALL(n) { "etc/s/" #n, 0x30 + n, n % 4 == 0, 1 + n % 8, NULL, NULL }
+	SMALL(0),  SMALL(1),  SMALL(2),	 SMALL(3),  SMALL(4),  SMALL(5),  SMALL(6),  SMALL(7),
+	SMALL(8),  SMALL(9),  SMALL(10), SMALL(11), SMALL(12), SMALL(13), SMALL(14), SMALL(15),
+	SMALL(16), SMALL(17), SMALL(18), SMALL(19), SMALL(20), SMALL(21), SMALL(22), SMALL(23),
+	SMALL(24), SMALL(25), SMALL(26), SMALL(27), SMALL(28), SMALL(29), SMALL(30), SMALL(31),
+#undef SMALL
 };
 #define NF ARRAY_SIZE(files)
 
@@ -180,6 +189,8 @@ static int op_load(void *ctx, uint16_t key, uint64_t addr, uint32_t size)
 	FUZZ_CHECK(nr_allocs < LOADER_MAX_ALLOCS, "more allocations than LOADER_MAX_ALLOCS");
 	p = gm_ptr(&ram.gm, addr, size);
 	FUZZ_CHECK(p && fa_in_one_region(&ram, addr, size, NULL), "ALLOCATE outside RAM");
+	if (!strcmp(f->name, "etc/unloadable"))
+		return -1;
 	memcpy(p, f->data, size);
 	if (shadow_loads)
 		memcpy(fa_shadow_at(&ram, addr), f->data, size);
@@ -312,6 +323,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	/* Mostly zero offsets (so pointers into it fit), a few bytes to checksum. */
 	for (uint32_t o = 36; o < files[5].size; o++)
 		files[5].pristine[o] = (uint8_t)(o - 35);
+	for (unsigned i = 7; i < NF; i++)
+		for (uint32_t o = 0; o < files[i].size; o++)
+			files[i].pristine[o] = (uint8_t)(i + o);
 	acpi_blobs_free(&b);
 	script = malloc(255 * LOADER_ENTRY_SIZE);
 	FUZZ_CHECK(script, "malloc");

@@ -12,7 +12,8 @@
  *  - a record write is accepted exactly when fw_cfg's ABI says (whole, inside
  *    the file); the published address (ACPI protocol: always the file's
  *    le64; fw_cfg protocol: only a whole 16-byte write at offset 0 publishes)
- *    follows a model, so a refused or partial record leaves it unchanged;
+ *    follows a model, so a refused write (and a partial fw_cfg record)
+ *    leaves it unchanged;
  *  - reset clears the address / record and the file shows it;
  *  - the reader accepts exactly the notes a model of DESIGN.md §6 accepts,
  *    and what it returns (note, text) lies inside one guest RAM region and
@@ -44,7 +45,7 @@ static const uint64_t layout[][2] = {
 	{ 0, 0x10000 },
 	{ 3 * GiB - RSZ, RSZ },
 	{ 4 * GiB, RSZ },
-	{ 0 - (uint64_t)RSZ - 0x1000, RSZ },
+	{ 0 - (uint64_t)RSZ - 1, RSZ }, /* RAM cannot reach 2^64 itself: the last byte is 2^64 - 2 */
 };
 
 struct rig {

@@ -262,6 +262,12 @@ def gen_loader_exec():
     write(d, "alloc-twice", ld_input(0, [ld_alloc("etc/e820", 8, 1), ld_alloc("etc/e820", 8, 1)]))
     write(d, "alloc-empty", ld_input(0, [ld_alloc("etc/empty", 1, 1)]))
     write(d, "alloc-loader-itself", ld_input(0, [ld_alloc("etc/table-loader", 4096, 2)]))
+    write(d, "alloc-unloadable", ld_input(0, [ld_alloc("etc/e820", 8, 1), ld_alloc("etc/unloadable", 16, 1)]))
+    write(d, "alloc-33", ld_input(0, [ld_alloc("etc/s/%d" % i, 1, 1) for i in range(32)] +
+                                  [ld_alloc("etc/e820", 1, 2)]))
+    write(d, "alloc-32-then-patch", ld_input(0, [ld_alloc("etc/s/%d" % i, 1 << (i % 4), 1 + i % 2) for i in range(32)] +
+                                             [ld_ptr("etc/s/7", "etc/s/31", 0, 8), ld_cksum("etc/s/30", 6, 0, 7),
+                                              ld_wptr("etc/s/4", "etc/s/9", 0, 1, 4)]))
     write(d, "alloc-fills-fseg", ld_input(1, [ld_alloc("etc/acpi/rsdp", 16, 2), ld_alloc("etc/e820", 1, 2)]))
     write(d, "alloc-many", ld_input(0, [ld_alloc(n, 1 << i, 1 + i % 2) for i, n in
                                         enumerate(["etc/e820", "etc/acpi/rsdp", "etc/vmcoreinfo",
@@ -302,7 +308,7 @@ def gen_loader_exec():
 VC_SIZES = [12, 16, 23, 24, 25, 28, 4132, 1 << 20, (1 << 20) + 1, 11, 0, 0x4000, 0x3ff0,
             0xffffffff, 0x80000000, 0xfffffff4]
 RSZ = 0x4000
-VC_REGIONS = [0, 3 * GiB - RSZ, 4 * GiB, 2**64 - RSZ - 0x1000]
+VC_REGIONS = [0, 3 * GiB - RSZ, 4 * GiB, 2**64 - RSZ - 1]
 
 
 def vc_size(n):
