@@ -202,8 +202,15 @@ static inline size_t snapshot_fuzz_mutate(uint8_t *d, size_t size, size_t max_si
 	if (sm_rand(&s) % 8 == 0)
 		return LLVMFuzzerMutate(d, size, max_size);
 #endif
-	if (size < 40 || fdt_check_header(d) != 0 || fdt_totalsize(d) > size)
+	/* libfdt's editing functions trust the blob: only a fully checked one is taken apart. */
+	if (size < 40 || fdt_check_header(d) != 0 || fdt_totalsize(d) > size ||
+	    fdt_check_full(d, size) != 0) {
+#ifndef MICROVM_FUZZ_REPLAY
+		return LLVMFuzzerMutate(d, size, max_size);
+#else
 		return size;
+#endif
+	}
 	fdt = calloc(1, cap);
 	if (!fdt)
 		return size;
