@@ -89,7 +89,7 @@ static inline int sm_prop(const void *fdt, int node, uint32_t *s)
 
 static const uint64_t sm_values[] = {
 	0, 1, 2, 3, 0xFF, 0x100, 0xFFF, 0x1000, 0xFFFF, 0x10000, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF,
-	0x100000000ULL, 0x2000000, 0x2001000, 0x2000800, 0xC0000000, 0xC4000000, 1ULL << 40,
+	0x100000000ULL, 0x2000000, 0x2001000, 0x2000800, 0x2000001, 0xC0000800ULL, 0xC0000000, 0xC4000000, 1ULL << 40,
 	(1ULL << 40) + 4096, 0xFFFFFFFFFFFFFFFFULL, 254, 255, 1024, 1025,
 };
 
@@ -139,11 +139,12 @@ static inline void sm_mutate_fdt(void *fdt, uint32_t *s)
 	default: /* one value: a cell, a u64, or a byte */
 		if (name && len > 0) {
 			uint8_t *w = fdt_getprop_w(fdt, node, name, &len);
-			int at, width = len >= 8 && sm_rand(s) % 2 ? 8 : len >= 4 ? 4 : 1;
 			uint64_t v = sm_values[sm_rand(s) % (sizeof(sm_values) / sizeof(sm_values[0]))];
+			int at, width;
 
-			if (!w)
+			if (!w || len <= 0)
 				return;
+			width = len >= 8 && sm_rand(s) % 2 ? 8 : len >= 4 ? 4 : 1;
 			at = (int)(sm_rand(s) % (unsigned)(len - width + 1)) & ~(width - 1);
 			if (sm_rand(s) % 4 == 0)
 				v = sm_rand(s);
@@ -151,6 +152,43 @@ static inline void sm_mutate_fdt(void *fdt, uint32_t *s)
 		}
 		return;
 	}
+}
+
+static inline uint64_t sm_get_be64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/*
+ * The header says the memory size three times (mem-size and the two RAM
+ * ranges vmm/e820.c derives from it): keep them agreeing, so a changed
+ * size reaches the checks behind the agreement.
+ */
+static inline void sm_fix_header(void *fdt)
+{
+	int node = fdt_subnode_offset(fdt, 0, "header"), len;
+	uint8_t *mem, *low, *high;
+	uint64_t m, l;
+
+	if (node < 0)
+		return;
+	mem = fdt_getprop_w(fdt, node, "mem-size", &len);
+	if (!mem || len != 8)
+		return;
+	low = fdt_getprop_w(fdt, node, "ram-low-size", &len);
+	if (!low || len != 8)
+		return;
+	high = fdt_getprop_w(fdt, node, "ram-high-size", &len);
+	if (!high || len != 8)
+		return;
+	m = sm_get_be64(mem);
+	l = m < 0xC0000000ULL ? m : 0xC0000000ULL;
+	sm_put_be(low, 8, l);
+	sm_put_be(high, 8, m - l);
 }
 
 static inline size_t snapshot_fuzz_mutate(uint8_t *d, size_t size, size_t max_size, unsigned seed)
@@ -164,8 +202,15 @@ static inline size_t snapshot_fuzz_mutate(uint8_t *d, size_t size, size_t max_si
 	if (sm_rand(&s) % 8 == 0)
 		return LLVMFuzzerMutate(d, size, max_size);
 #endif
-	if (size < 40 || fdt_check_header(d) != 0 || fdt_totalsize(d) > size)
+	/* libfdt's editing functions trust the blob: only a fully checked one is taken apart. */
+	if (size < 40 || fdt_check_header(d) != 0 || fdt_totalsize(d) > size ||
+	    fdt_check_full(d, size) != 0) {
+#ifndef MICROVM_FUZZ_REPLAY
+		return LLVMFuzzerMutate(d, size, max_size);
+#else
 		return size;
+#endif
+	}
 	fdt = calloc(1, cap);
 	if (!fdt)
 		return size;
@@ -174,6 +219,8 @@ static inline size_t snapshot_fuzz_mutate(uint8_t *d, size_t size, size_t max_si
 
 		for (unsigned i = 0; i < n; i++)
 			sm_mutate_fdt(fdt, &s);
+		if (sm_rand(&s) % 2)
+			sm_fix_header(fdt);
 		fdt_pack(fdt);
 		if (sm_rand(&s) % 16)
 			sm_seal(fdt);
