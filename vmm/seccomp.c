@@ -67,9 +67,8 @@ static const int main_calls[] = {
 	__NR_mkdir, __NR_mkdirat, __NR_rmdir, __NR_unlink, __NR_unlinkat, __NR_rename,
 	__NR_renameat, __NR_renameat2, __NR_link, __NR_linkat, __NR_ftruncate, __NR_fsync,
 	__NR_fdatasync, __NR_fchmod, __NR_fchmodat, __NR_chmod, __NR_readlink, __NR_mremap,
-	/* vCPU and dump threads: created, named, joined */
-	__NR_clone, __NR_clone3, __NR_set_robust_list, __NR_rseq, __NR_sched_getaffinity,
-	__NR_prctl, __NR_sigaltstack, __NR_getrlimit, __NR_prlimit64, __NR_uname,
+	/* vCPU and dump threads: created (the new thread's first calls too), named, joined */
+	__NR_clone, __NR_clone3, __NR_set_robust_list, __NR_rseq,
 };
 
 static const int vcpu_calls[] = {
@@ -82,7 +81,7 @@ static const int dump_calls[] = {
 	__NR_io_uring_setup, __NR_io_uring_enter, __NR_io_uring_register, __NR_pwrite64,
 	__NR_pwritev, __NR_read, __NR_pread64, __NR_lseek, __NR_open, __NR_openat, __NR_close,
 	__NR_fcntl, __NR_ftruncate, __NR_fsync, __NR_fdatasync, __NR_linkat, __NR_unlinkat,
-	__NR_renameat, __NR_renameat2,
+	__NR_renameat, __NR_renameat2, __NR_fchmod, __NR_lstat, __NR_stat,
 };
 
 #define IOC(x) { #x, x }
@@ -326,8 +325,11 @@ int seccomp_enter(const struct seccomp_filters *f, enum seccomp_kind kind, const
 	if (!f->on)
 		return 0;
 	strncpy(thread_name, name, sizeof(thread_name) - 1);
-	/* Inherited by threads created later; required to filter without CAP_SYS_ADMIN. */
-	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1 && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+	/*
+	 * Required to filter without CAP_SYS_ADMIN. Set by the main thread,
+	 * before its filter; threads created later inherit it (and need no prctl).
+	 */
+	if (kind == SECCOMP_MAIN && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return errf(err, -errno, "seccomp: no_new_privs: %s; --seccomp=off runs without the filter",
 			    strerror(errno));
 	if (syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp) < 0)
