@@ -386,6 +386,7 @@ static void *vcpu_thread(void *arg)
 	 */
 	sigfillset(&set);
 	sigdelset(&set, VCPU_KICK_SIGNAL);
+	sigdelset(&set, SIGSYS); /* blocked, a seccomp trap would kill without the line */
 	term_fatal_sigdel(&set);
 	pthread_sigmask(SIG_SETMASK, &set, NULL);
 	snprintf(name, sizeof(name), "vcpu%u", v->id);
