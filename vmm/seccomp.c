@@ -218,7 +218,9 @@ static void on_sigsys(int sig, siginfo_t *si, void *uc)
 {
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
 	int nr = si->si_syscall;
-	const char *name = nr >= 0 && nr < SECCOMP_NAMES && call_names[nr][0] ? call_names[nr] : "unknown";
+	bool native = si->si_arch == AUDIT_ARCH_X86_64; /* the table holds x86-64 names only */
+	const char *name = native && nr >= 0 && nr < SECCOMP_NAMES && call_names[nr][0] ? call_names[nr]
+										  : "unknown";
 	char line[256];
 	size_t n = 0;
 
@@ -230,7 +232,7 @@ static void on_sigsys(int sig, siginfo_t *si, void *uc)
 	n = append(line, n, sizeof(line), name);
 	n = append(line, n, sizeof(line), " (nr ");
 	n = append_num(line, n, sizeof(line), nr);
-	if (si->si_arch != AUDIT_ARCH_X86_64)
+	if (!native)
 		n = append(line, n, sizeof(line), ", another ABI");
 	n = append(line, n, sizeof(line), "); rerun with --seccomp=off to debug\n");
 	if (write(STDERR_FILENO, line, n) < 0) {
@@ -302,8 +304,12 @@ int seccomp_prepare(struct seccomp_filters *f, bool on, struct errbuf *err)
 	}
 	resolve_names();
 	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGSYS, &sa, NULL) < 0)
-		return errf(err, -errno, "seccomp: SIGSYS handler: %s", strerror(errno));
+	if (sigaction(SIGSYS, &sa, NULL) < 0) {
+		int e = errno;
+
+		seccomp_free(f);
+		return errf(err, -e, "seccomp: SIGSYS handler: %s", strerror(e));
+	}
 	f->on = true;
 	return 0;
 }
