@@ -33,7 +33,7 @@ mode_is() {
 # status, stop, cont, a dump in place and a detached one, snapshot-save,
 # system_reset, quit.
 session() {
-	python3 -c '
+	python3 -B -c '
 import sys, os
 sys.path.insert(0, os.path.join(os.environ["ROOT"], "tests/integration"))
 from qmp_client import QMP, check
