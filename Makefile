@@ -26,11 +26,12 @@ DEB_PKGS := gcc make binutils pkg-config libc6-dev linux-libc-dev libfdt-dev lib
 WARN    := -Wall -Wextra -Werror -Wformat=2 -Wmissing-prototypes -Wno-unused-parameter
 CFLAGS  ?= -O2 -g
 BASE_CFLAGS := -std=gnu11 $(WARN) -I. -D_GNU_SOURCE -MMD -MP
-PKG_CFLAGS = $(shell pkg-config --cflags liburing jansson zlib 2>/dev/null)
+PKG_CFLAGS = $(shell pkg-config --cflags liburing jansson zlib libseccomp 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs liburing 2>/dev/null || echo -luring) \
              $(shell pkg-config --libs libfdt 2>/dev/null || echo -lfdt) \
              $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson) \
-             $(shell pkg-config --libs zlib 2>/dev/null || echo -lz)
+             $(shell pkg-config --libs zlib 2>/dev/null || echo -lz) \
+             $(shell pkg-config --libs libseccomp 2>/dev/null || echo -lseccomp)
 CRIT_CFLAGS = $(shell pkg-config --cflags criterion 2>/dev/null)
 CRIT_LIBS   = $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
 LDLIBS  := -lpthread
@@ -94,6 +95,8 @@ ASAN_UNIT_OBJS := $(patsubst %.c,$(B)/asan/%.o,$(UNIT_SRCS))
 $(B)/asan/tests/unit/test_fuzz_inputs.o: $(B)/fuzz_targets.h
 $(B)/asan/tests/unit/test_fuzz_inputs.o: BASE_CFLAGS += -I$(B) -DMICROVM_SRC_DIR='"$(CURDIR)"'
 $(B)/asan/tests/unit/test_snapshot_parse.o: BASE_CFLAGS += -DMICROVM_SRC_DIR='"$(CURDIR)"'
+# The seccomp test checks the KVM ioctls the sources name against the filters' lists.
+$(B)/asan/tests/unit/test_seccomp.o: BASE_CFLAGS += -DMICROVM_SRC_DIR='"$(CURDIR)"'
 $(B)/libmicrovm-asan.a: $(ASAN_LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^

@@ -157,6 +157,8 @@ int dump_range_write(struct dump_io *io, const struct dump_range *r, uint64_t of
 	return ret;
 }
 
+static void file_discard(struct dump_file *f);
+
 static int file_open(struct dump_file *f, const char *dir, unsigned flags, struct errbuf *err)
 {
 	int ret;
@@ -166,20 +168,31 @@ static int file_open(struct dump_file *f, const char *dir, unsigned flags, struc
 	f->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (f->dirfd < 0)
 		return errf(err, -errno, "dump: %s: %s", dir, strerror(errno));
-	/* Guest memory may hold secrets: owner-only, like kernel core files. */
+	/*
+	 * Guest memory may hold secrets: owner-only, like kernel core files,
+	 * whatever the umask (fchmod). A new name (O_EXCL, O_NOFOLLOW) never
+	 * follows a link someone else put there.
+	 */
 	if (!(flags & DUMP_F_NO_TMPFILE)) {
 		f->fd = openat(f->dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
 		if (f->fd >= 0)
-			return 0;
+			goto owner_only;
 		if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
 			goto fail;
 	}
 	snprintf(f->tmpname, sizeof(f->tmpname), ".microvm-core-%d-%" PRIu64 ".tmp", (int)getpid(),
 		 now_ns());
-	f->fd = openat(f->dirfd, f->tmpname, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+	f->fd = openat(f->dirfd, f->tmpname, O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY | O_CLOEXEC, 0600);
 	if (f->fd >= 0)
-		return 0;
+		goto owner_only;
 	f->tmpname[0] = '\0';
+	goto fail;
+owner_only:
+	if (fchmod(f->fd, 0600) == 0)
+		return 0;
+	ret = errf(err, -errno, "dump: cannot make the core owner-only in %s: %s", dir, strerror(errno));
+	file_discard(f);
+	return ret;
 fail:
 	ret = errf(err, -errno, "dump: cannot create a file in %s: %s", dir, strerror(errno));
 	close(f->dirfd);
@@ -241,6 +254,25 @@ static int file_publish_as(struct dump_file *f, const char *dir, const char *nam
 		return errf(err, ret, "dump: cannot name the core %s/%s: %s", dir, name, strerror(-ret));
 	fsync(f->dirfd);
 	snprintf(path_out, path_len, "%s/%s", dir, name);
+	return 0;
+}
+
+/*
+ * A name the caller chose that is a symbolic link: refused before anything
+ * is written, rather than replace a link microvm did not create (or, with a
+ * less careful writer, write through it to wherever it points).
+ */
+static int refuse_link(const char *dir, const char *name, struct errbuf *err)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	if (!name)
+		return 0;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+		return errf(err, -ELOOP, "dump: %s is a symbolic link; microvm does not write through links it did not create: remove it or give another path",
+			    path);
 	return 0;
 }
 
@@ -461,6 +493,9 @@ int dump_write_opts(const struct dump_source *src, const char *dir, unsigned fla
 		return errf(err, -ENAMETOOLONG,
 			    "dump: directory name too long for the core's path (%zu bytes, at most %zu): %s",
 			    strlen(dir), path_len - DUMP_NAME_MAX - 1, dir);
+	ret = refuse_link(dir, src->name, err);
+	if (ret)
+		return ret;
 	r = ranges_of(src, own, &nr);
 	ret = file_open(&f, dir, flags, err);
 	if (ret)

@@ -137,6 +137,8 @@ static int cmd_restore(int argc, char **argv)
 	cfg.dump_dir_given = opt.dump_dir_given;
 	cfg.api_sock = opt.api_sock;
 	cfg.no_reboot = cfg.no_reboot || opt.no_reboot;
+	cfg.seccomp = opt.seccomp;
+	cfg.test_seccomp_violation = opt.test_seccomp_violation;
 	if ((cfg.on_panic & PANIC_DUMP) && dump_check_dir(cfg.dump_dir, &err)) {
 		if (cfg.dump_dir_given) {
 			log_err("%s", err.msg);

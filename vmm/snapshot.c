@@ -177,7 +177,9 @@ static int write_state_file(int dirfd, const uint8_t *p, size_t len)
 
 	if (fd < 0)
 		return -errno;
-	r = write_all_fd(fd, p, len);
+	r = fchmod(fd, 0600) < 0 ? -errno : 0;
+	if (!r)
+		r = write_all_fd(fd, p, len);
 	if (!r && fsync(fd) < 0)
 		r = -errno;
 	close(fd);
@@ -224,6 +226,11 @@ static int write_memory_file(int dirfd, struct vm *vm, uint64_t *data)
 
 	if (fd < 0)
 		return -errno;
+	if (fchmod(fd, 0600) < 0) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
 	for (unsigned i = 0; i < vm->mem.nr; i++)
 		r[i] = (struct dump_range){ .gpa = vm->mem.r[i].gpa, .size = vm->mem.r[i].size,
 					    .host = vm->mem.r[i].host };
@@ -294,6 +301,9 @@ int snapshot_save(struct vm *vm, const char *dir, struct errbuf *err)
 
 	if (!*dir || strlen(dir) > 4000)
 		return errf(err, -EINVAL, "snapshot: give a directory path (1 to 4000 bytes)");
+	if (lstat(dir, &st) == 0 && S_ISLNK(st.st_mode))
+		return errf(err, -ELOOP, "snapshot: %s is a symbolic link; microvm does not write through links it did not create: give a new directory",
+			    dir);
 	if (lstat(dir, &st) == 0)
 		return errf(err, -EEXIST, "snapshot: %s exists; give a new directory (a snapshot never replaces one)",
 			    dir);
@@ -301,6 +311,11 @@ int snapshot_save(struct vm *vm, const char *dir, struct errbuf *err)
 	if (mkdir(tmp, 0700) < 0)
 		return errf(err, -errno, "snapshot: cannot create %s: %s", tmp, strerror(errno));
 	dirfd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	/* Guest memory may hold secrets: owner-only whatever the umask. */
+	if (dirfd >= 0 && fchmod(dirfd, 0700) < 0) {
+		close(dirfd);
+		dirfd = -1;
+	}
 	if (dirfd < 0) {
 		r = errf(err, -errno, "snapshot: %s: %s", tmp, strerror(errno));
 		rmdir(tmp);

@@ -15,6 +15,7 @@
 #include "vmm/cpuid.h"
 #include "vmm/layout.h"
 #include "vmm/log.h"
+#include "vmm/seccomp.h"
 #include "vmm/term.h"
 #include "vmm/util.h"
 #include "vmm/vm.h"
@@ -375,6 +376,8 @@ static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
 	struct vm *vm = v->vm;
+	struct errbuf err;
+	char name[16];
 	sigset_t set;
 
 	/*
@@ -383,8 +386,17 @@ static void *vcpu_thread(void *arg)
 	 */
 	sigfillset(&set);
 	sigdelset(&set, VCPU_KICK_SIGNAL);
+	sigdelset(&set, SIGSYS); /* blocked, a seccomp trap would kill without the line */
 	term_fatal_sigdel(&set);
 	pthread_sigmask(SIG_SETMASK, &set, NULL);
+	snprintf(name, sizeof(name), "vcpu%u", v->id);
+	if (seccomp_enter(&vm->seccomp, SECCOMP_VCPU, name, &err)) {
+		log_err("%s", err.msg);
+		vm_request(vm, VM_REQ_EXIT, EXIT_VMM_ERROR);
+		return NULL;
+	}
+	if (vm->cfg.test_seccomp_violation == SECCOMP_VIOLATION_VCPU && v->id == 0)
+		seccomp_violate();
 
 	while (atomic_load(&vm->request) == VM_RUN) {
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {

@@ -39,6 +39,7 @@
 #include "vmm/loop.h"
 #include "vmm/machine.h"
 #include "vmm/panic.h"
+#include "vmm/seccomp.h"
 #include "vmm/snapshot.h"
 #include "vmm/term.h"
 #include "vmm/vcpu.h"
@@ -612,6 +613,18 @@ int vm_run(struct vm *vm)
 	rc.con.tty = term_raw();
 	if (rc.con.tty)
 		console_help();
+	/* Everything is open and set up: from here on, each thread may make only its own calls. */
+	if (seccomp_prepare(&vm->seccomp, vm->cfg.seccomp, &err) ||
+	    seccomp_enter(&vm->seccomp, SECCOMP_MAIN, "main", &err)) {
+		log_err("%s", err.msg);
+		atomic_store(&vm->exit_status, EXIT_VMM_ERROR);
+		term_restore();
+		goto out;
+	}
+	if (vm->seccomp.on)
+		log_info("seccomp: each thread confined to the system calls it needs (docs/security.md)");
+	if (vm->cfg.test_seccomp_violation == SECCOMP_VIOLATION_MAIN)
+		seccomp_violate();
 
 	for (;;) {
 		bool panicked;
@@ -688,5 +701,6 @@ out:
 	loop_destroy(&rc.loop);
 	if (rc.sig_fd >= 0)
 		close(rc.sig_fd);
+	seccomp_free(&vm->seccomp);
 	return status;
 }

@@ -17,6 +17,7 @@
 #include "vmm/device.h"
 #include "vmm/e820.h"
 #include "vmm/guest_mem.h"
+#include "vmm/seccomp.h"
 
 #define VM_MAX_DEVICES 16
 #define VM_MAX_CPUS 254 /* xAPIC IDs 0..254, 255 is broadcast */
@@ -71,6 +72,8 @@ struct vm_config {
 	int cpu_compat; /* enum cpu_compat (vmm/cpuid.h) */
 	struct user_fwcfg fwcfg[VM_MAX_USER_FWCFG];
 	unsigned nr_fwcfg;
+	bool seccomp; /* --seccomp on (default): confine each thread after set-up */
+	int test_seccomp_violation; /* enum seccomp_violation: --test-seccomp-violation, tests only */
 };
 
 struct vcpu {
@@ -142,6 +145,7 @@ struct vm {
 	const char *reset_reason;
 	const char *shutdown_reason;
 	struct api *api; /* NULL without --api-sock */
+	struct seccomp_filters seccomp; /* compiled at vm_run, installed per thread */
 	uint64_t resets;
 	uint64_t panics;
 	/*

@@ -364,3 +364,38 @@ Test(dump, crash_reads_vmcoreinfo, .timeout = 60)
 	free(out);
 	fake_fini(&g);
 }
+
+/* Owner-only whatever the umask; a link at the chosen name is refused, nothing written through it. */
+Test(dump, owner_only_and_no_symlinks)
+{
+	struct fake_guest g;
+	struct errbuf err = { "" };
+	char path[256], link[300], target[300];
+	struct stat sb;
+	mode_t old;
+	int ret;
+
+	fake_init(&g);
+	old = umask(0);
+	g.src.name = "core.elf";
+	ret = dump_write_opts(&g.src, g.dir, DUMP_F_QUIET | DUMP_F_NO_TMPFILE, NULL, path, sizeof(path), &err);
+	cr_assert_eq(ret, 0, "%s", err.msg);
+	cr_assert_eq(stat(path, &sb), 0);
+	cr_assert_eq(sb.st_mode & 0777, 0600, "umask 0 still gives 0600 (got %o)", sb.st_mode & 0777);
+	umask(old);
+	unlink(path);
+
+	snprintf(link, sizeof(link), "%s/link.elf", g.dir);
+	snprintf(target, sizeof(target), "%s/target", g.dir);
+	cr_assert_eq(symlink(target, link), 0);
+	g.src.name = "link.elf";
+	ret = dump_write_opts(&g.src, g.dir, DUMP_F_QUIET, NULL, path, sizeof(path), &err);
+	cr_assert_eq(ret, -ELOOP);
+	cr_assert(strstr(err.msg, "is a symbolic link"), "%s", err.msg);
+	cr_assert_neq(access(target, F_OK), 0, "nothing written where the link points");
+	cr_assert_eq(lstat(link, &sb), 0);
+	cr_assert(S_ISLNK(sb.st_mode), "the link is left alone");
+	cr_assert_eq(fake_dir_entries(&g), 1, "no temporary file left behind");
+	unlink(link);
+	fake_fini(&g);
+}

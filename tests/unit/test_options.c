@@ -249,3 +249,30 @@ Test(options, empty_file_names_are_refused)
 	cr_assert_eq(parse(CMD_TABLES, &cfg, &pos, &err, 2, a4), -EINVAL);
 	cr_assert_str_eq(err.msg, "tables: DIR is an empty name; see microvm tables --help");
 }
+
+Test(options, seccomp_on_by_default_and_test_hook)
+{
+	struct vm_config cfg;
+	struct errbuf err;
+	const char *pos;
+	const char *run_off[] = { "run", "--seccomp=off", "k", NULL };
+	const char *restore_on[] = { "restore", "--seccomp", "on", "--test-seccomp-violation", "vcpu", "d", NULL };
+	const char *bad[] = { "run", "--seccomp=maybe", "k", NULL };
+	const char *bad_hook[] = { "run", "--test-seccomp-violation", "dump", "k", NULL };
+	const char *tables[] = { "tables", "--seccomp=off", "d", NULL };
+	const char *plain[] = { "run", "k", NULL };
+
+	cr_assert_eq(parse(CMD_RUN, &cfg, &pos, &err, 2, plain), 0);
+	cr_assert(cfg.seccomp, "on by default");
+	cr_assert_eq(cfg.test_seccomp_violation, SECCOMP_VIOLATION_NONE);
+	cr_assert_eq(parse(CMD_RUN, &cfg, &pos, &err, 3, run_off), 0, "%s", err.msg);
+	cr_assert(!cfg.seccomp);
+	cr_assert_eq(parse(CMD_RESTORE, &cfg, &pos, &err, 6, restore_on), 0, "%s", err.msg);
+	cr_assert(cfg.seccomp);
+	cr_assert_eq(cfg.test_seccomp_violation, SECCOMP_VIOLATION_VCPU);
+	cr_assert_eq(parse(CMD_RUN, &cfg, &pos, &err, 3, bad), -EINVAL);
+	cr_assert_str_eq(err.msg, "--seccomp maybe: choose on or off");
+	cr_assert_eq(parse(CMD_RUN, &cfg, &pos, &err, 4, bad_hook), -EINVAL);
+	cr_assert_eq(parse(CMD_TABLES, &cfg, &pos, &err, 3, tables), -EINVAL);
+	cr_assert(strstr(err.msg, "applies to run only"), "%s", err.msg);
+}
