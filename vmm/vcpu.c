@@ -318,6 +318,24 @@ static void handle_internal_error(struct vcpu *v)
 }
 
 /* Returns false when the vCPU must stop. */
+/*
+ * The RIP of a triple fault, or VM_RIP_UNKNOWN where KVM reset the vCPU
+ * before reporting the shutdown (AMD SVM INITs it, as the VMCB is undefined
+ * after a shutdown): the registers then hold the reset state, CS F000 with
+ * base 0xffff0000 and RIP 0xfff0, not the guest's.
+ */
+static uint64_t shutdown_rip(struct vcpu *v)
+{
+	struct kvm_regs r = { 0 };
+	struct kvm_sregs s = { 0 };
+
+	if (ioctl(v->fd, KVM_GET_REGS, &r) < 0 || ioctl(v->fd, KVM_GET_SREGS, &s) < 0)
+		return VM_RIP_UNKNOWN;
+	if (r.rip == 0xfff0 && s.cs.selector == 0xf000 && s.cs.base == 0xffff0000 && !(s.cr0 & 1))
+		return VM_RIP_UNKNOWN;
+	return r.rip;
+}
+
 static bool handle_exit(struct vcpu *v)
 {
 	struct kvm_run *run = v->run;
@@ -334,12 +352,12 @@ static bool handle_exit(struct vcpu *v)
 	case KVM_EXIT_HLT: /* only without an in-kernel irqchip; resume */
 		return true;
 	case KVM_EXIT_SHUTDOWN: {
-		struct kvm_regs r = { 0 };
+		uint64_t rip = shutdown_rip(v);
+		char where[96];
 
-		ioctl(v->fd, KVM_GET_REGS, &r);
-		log_info("vCPU %u: triple fault (shutdown) at RIP 0x%llx; resetting the VM", v->id,
-			 (unsigned long long)r.rip);
-		atomic_store(&v->vm->triple_fault_rip, r.rip);
+		vm_describe_rip(rip, where, sizeof(where));
+		log_info("vCPU %u: triple fault (shutdown) %s; resetting the VM", v->id, where);
+		atomic_store(&v->vm->triple_fault_rip, rip);
 		atomic_store(&v->vm->triple_fault, true);
 		vm_request(v->vm, VM_REQ_RESET, 0);
 		return false;

@@ -326,6 +326,14 @@ static int vm_reset(struct vm *vm, struct errbuf *err)
 	return power_on(vm, err);
 }
 
+void vm_describe_rip(uint64_t rip, char *buf, size_t size)
+{
+	if (rip == VM_RIP_UNKNOWN)
+		snprintf(buf, size, "at an unknown RIP (this host's KVM reset the vCPU first)");
+	else
+		snprintf(buf, size, "at RIP 0x%llx", (unsigned long long)rip);
+}
+
 /*
  * At a reset: whether the guest keeps triple-faulting at one RIP before its
  * kernel prints anything, boot after boot (VM_SILENT_TRIPLE_FAULTS in a
@@ -338,6 +346,7 @@ static bool cannot_boot(struct vm *vm)
 	uint64_t rip = atomic_load(&vm->triple_fault_rip);
 	uint64_t out = atomic_load(&vm->console_bytes);
 	bool silent = tf && out == atomic_load(&vm->console_at_entry);
+	char where[96];
 
 	if (!silent)
 		vm->silent_triple_faults = 0;
@@ -349,10 +358,11 @@ static bool cannot_boot(struct vm *vm)
 	atomic_store(&vm->console_at_entry, out); /* the next boot's firmware output is not the kernel's */
 	if (vm->silent_triple_faults < VM_SILENT_TRIPLE_FAULTS)
 		return false;
-	log_err("the guest triple-faulted at RIP 0x%llx %u boots in a row, each time before its kernel "
+	vm_describe_rip(rip, where, sizeof(where));
+	log_err("the guest triple-faulted %s %u boots in a row, each time before its kernel "
 		"printed anything: it cannot boot, so microvm stops it (status %d). Check the kernel "
 		"and its command line; -v shows each fault, --no-reboot stops at the first",
-		(unsigned long long)rip, vm->silent_triple_faults, EXIT_GUEST_FAULT);
+		where, vm->silent_triple_faults, EXIT_GUEST_FAULT);
 	return true;
 }
 

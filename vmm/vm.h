@@ -96,6 +96,8 @@ enum vm_request {
 
 struct api; /* vmm/api.h: the control socket */
 
+#define VM_RIP_UNKNOWN UINT64_MAX
+
 struct vm {
 	struct vm_config cfg;
 	int kvm_fd;
@@ -155,6 +157,9 @@ struct vm {
 	 * console_at_entry is its value when the firmware entered the kernel
 	 * (and at each reset); silent_triple_faults counts such boots in a row
 	 * ending at the same RIP. See vm_run and docs/usage.md, Reset.
+	 * triple_fault_rip is VM_RIP_UNKNOWN where KVM has already reset the
+	 * vCPU when it reports the shutdown (AMD SVM: the VMCB is undefined
+	 * after a shutdown, so KVM INITs the vCPU), which loses the RIP.
 	 */
 	_Atomic bool triple_fault;
 	_Atomic uint64_t triple_fault_rip;
@@ -185,6 +190,8 @@ int vm_restore(struct vm *vm, const struct vm_config *cfg, struct snapshot *s, s
 /* Run until the guest or the user ends it; returns the process exit status. */
 int vm_run(struct vm *vm);
 void vm_destroy(struct vm *vm);
+/* "at RIP 0x...", or that KVM lost it (VM_RIP_UNKNOWN), for log lines. */
+void vm_describe_rip(uint64_t rip, char *buf, size_t size);
 
 /* The first device with these ops, or NULL. */
 struct device *vm_find_device(struct vm *vm, const struct device_ops *ops);

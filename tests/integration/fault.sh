@@ -108,9 +108,14 @@ test_triple_fault_loop_stops() {
 	status=$?
 	[ $status != 124 ] || fail "microvm looped on a guest that cannot boot"
 	expect_status 4
-	[ "$(grep -c 'triple fault (shutdown) at RIP 0x10000[0-9a-f]' "$TMP/out")" = 3 ] ||
-		{ cat "$TMP/out"; fail "expected three triple faults at the ud2"; }
-	expect_output 'microvm: the guest triple-faulted at RIP 0x10000[0-9a-f] 3 boots in a row, each time before its kernel printed anything: it cannot boot'
+	# The RIP is the ud2's, except where KVM INITs the vCPU before it reports
+	# the shutdown (AMD SVM: the nested VM of tests/with-kvm): then microvm
+	# must say it does not know it, never name the reset vector.
+	local at='at RIP 0x10000[0-9a-f]'
+	grep -q 'triple fault (shutdown) at an unknown RIP' "$TMP/out" && at='at an unknown RIP \(this host.s KVM reset the vCPU first\)'
+	[ "$(grep -cE "triple fault \(shutdown\) $at" "$TMP/out")" = 3 ] ||
+		{ cat "$TMP/out"; fail "expected three triple faults at the ud2 (or at an unknown RIP)"; }
+	expect_output "microvm: the guest triple-faulted $at 3 boots in a row, each time before its kernel printed anything: it cannot boot"
 	[ "$(grep -c 'resetting the VM (reset #' "$TMP/out")" = 2 ] || fail "expected two resets"
 }
 
@@ -119,6 +124,6 @@ test_triple_fault_no_reboot() {
 	build_triple_guest
 	run_microvm run -v --no-reboot "$TMP/triple.elf"
 	expect_status 0
-	expect_output 'triple fault \(shutdown\) at RIP'
+	expect_output 'triple fault \(shutdown\) at (RIP 0x10000[0-9a-f]|an unknown RIP)'
 	expect_output 'guest reset with --no-reboot: exiting'
 }
