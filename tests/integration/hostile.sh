@@ -40,6 +40,8 @@ hostile_run() { # IMAGE SEED END VMCOREINFO-OPTION
 	expect_output '^microvm: fw_cfg: DMA (descriptor at 0x[0-9a-f]+ is outside guest RAM|control .* failed)'
 	expect_output '^microvm: [0-9]+ port-IO and [0-9]+ MMIO accesses hit no device'
 	expect_output '^vmcoreinfo: panicking'
+	# For the record (docs/security.md): how much the guest tried, what microvm refused.
+	grep -aE '^hostile: survived|^microvm: [0-9]+ port-IO and|^microvm: .*(refused|suppressed)' "$TMP/out" | tail -n 6
 	set -- "$TMP"/dumps/*
 	[ $# = 1 ] && [ -f "$1" ] || fail "expected one dump, found: $(ls -A "$TMP/dumps")"
 	dump=$1
