@@ -16,6 +16,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "tests/fuzz/fuzz.h"
+
 #define BOOT_FUZZ_MEMS 4
 #define BOOT_FUZZ_HDR 7
 #define BOOT_FUZZ_VIRT_INITRD_MAX (40u << 20)
@@ -84,18 +86,6 @@ static inline bool boot_fuzz_split(const uint8_t *d, size_t size, struct boot_fu
 	return true;
 }
 
-#ifndef MICROVM_FUZZ_REPLAY
-size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
-#endif
-size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed);
-
-static inline uint32_t bf_rand(uint32_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 17;
-	*s ^= *s << 5;
-	return *s;
-}
 
 /* Values the loaders compare against: RAM ends, the hole, alignments, 1 MiB. */
 static const uint64_t bf_interesting[] = {
@@ -131,15 +121,15 @@ static inline bool bf_is_elf64(const uint8_t *k, size_t n)
 
 static inline uint64_t bf_value(uint32_t *s, uint64_t old)
 {
-	switch (bf_rand(s) % 4) {
+	switch (fuzz_rand32(s) % 4) {
 	case 0:
-		return bf_interesting[bf_rand(s) % (sizeof(bf_interesting) / sizeof(bf_interesting[0]))];
+		return bf_interesting[fuzz_rand32(s) % (sizeof(bf_interesting) / sizeof(bf_interesting[0]))];
 	case 1:
-		return old + (bf_rand(s) % 33) - 16;
+		return old + (fuzz_rand32(s) % 33) - 16;
 	case 2:
-		return old ^ (1ULL << (bf_rand(s) % 40));
+		return old ^ (1ULL << (fuzz_rand32(s) % 40));
 	default:
-		return (uint64_t)bf_rand(s) << (bf_rand(s) % 24);
+		return (uint64_t)fuzz_rand32(s) << (fuzz_rand32(s) % 24);
 	}
 }
 
@@ -149,9 +139,9 @@ static inline uint64_t bf_value(uint32_t *s, uint64_t old)
  */
 static inline size_t bf_resize(uint8_t *k, size_t n, size_t room, uint32_t *s)
 {
-	size_t delta = 1 + bf_rand(s) % BOOT_FUZZ_GROW;
+	size_t delta = 1 + fuzz_rand32(s) % BOOT_FUZZ_GROW;
 
-	if (bf_rand(s) % 3 == 0)
+	if (fuzz_rand32(s) % 3 == 0)
 		return delta < n ? n - delta : n;
 	if (delta > room - n)
 		delta = room - n;
@@ -165,13 +155,13 @@ static inline void bf_bz_sync(uint8_t *k, size_t n, uint32_t *s)
 {
 	size_t setup = bf_setup_size(k);
 
-	if (n > setup && bf_rand(s) % 4)
+	if (n > setup && fuzz_rand32(s) % 4)
 		bf_put(k + 0x1F4, 4, (n - setup) / 16);
 }
 
 static inline void bf_bz_field(uint8_t *k, uint32_t *s)
 {
-	unsigned i = bf_rand(s) % (sizeof(bf_bz_fields) / sizeof(bf_bz_fields[0]));
+	unsigned i = fuzz_rand32(s) % (sizeof(bf_bz_fields) / sizeof(bf_bz_fields[0]));
 	uint64_t old = 0;
 
 	for (unsigned b = 0; b < bf_bz_fields[i].width; b++)
@@ -194,16 +184,16 @@ static inline void bf_elf_field(uint8_t *k, size_t n, uint32_t *s)
 	unsigned phnum = bf_le(k + 56, 2);
 	uint8_t *p;
 
-	if (!phnum || bf_rand(s) % 8 == 0) {
+	if (!phnum || fuzz_rand32(s) % 8 == 0) {
 		/* e_phnum, e_phoff, e_type, e_machine, e_phentsize */
 		static const uint8_t eh[] = { 56, 32, 16, 18, 54 };
-		unsigned f = eh[bf_rand(s) % sizeof(eh)];
+		unsigned f = eh[fuzz_rand32(s) % sizeof(eh)];
 		unsigned w = f == 32 ? 8 : 2;
 
 		bf_put(k + f, w, bf_value(s, bf_le(k + f, w > 4 ? 4 : w)));
 		return;
 	}
-	p = bf_ph(k, n, bf_rand(s) % phnum, fields[bf_rand(s) % sizeof(fields)]);
+	p = bf_ph(k, n, fuzz_rand32(s) % phnum, fields[fuzz_rand32(s) % sizeof(fields)]);
 	if (p)
 		bf_put(p, 8, bf_value(s, bf_le(p, 4) | (uint64_t)bf_le(p + 4, 4) << 32));
 }
@@ -235,7 +225,7 @@ static inline size_t boot_fuzz_mutate(uint8_t *d, size_t size, size_t max_size, 
 	struct boot_fuzz_input in;
 	uint8_t *k;
 	size_t klen, kroom;
-	unsigned op = bf_rand(&s) % 10;
+	unsigned op = fuzz_rand32(&s) % 10;
 
 #ifndef MICROVM_FUZZ_REPLAY
 	if (op < 3 || size < BOOT_FUZZ_HDR || max_size < BOOT_FUZZ_HDR + 0x1000) {
@@ -254,7 +244,7 @@ static inline size_t boot_fuzz_mutate(uint8_t *d, size_t size, size_t max_size, 
 	kroom = max_size - (size_t)(k - d);
 	switch (op) {
 	case 3: /* the memory size and the initrd's kind */
-		d[0] ^= (uint8_t)(1u << (bf_rand(&s) % 4));
+		d[0] ^= (uint8_t)(1u << (fuzz_rand32(&s) % 4));
 		return size;
 	case 4:
 	case 5: /* one header field */
@@ -270,9 +260,9 @@ static inline size_t boot_fuzz_mutate(uint8_t *d, size_t size, size_t max_size, 
 	case 7:
 	case 8: /* grow or shrink the payload, the header in step */
 		if (d[0] & 16) {
-			size_t pad = in.kernel_pad + bf_rand(&s) % (16 * BOOT_FUZZ_GROW);
+			size_t pad = in.kernel_pad + fuzz_rand32(&s) % (16 * BOOT_FUZZ_GROW);
 
-			if (bf_rand(&s) % 3 == 0)
+			if (fuzz_rand32(&s) % 3 == 0)
 				pad = in.kernel_pad / 2;
 			bf_put(d + size - 4, 4, pad);
 			if (bf_is_bz(k, klen))
@@ -286,14 +276,14 @@ static inline size_t boot_fuzz_mutate(uint8_t *d, size_t size, size_t max_size, 
 			bf_elf_sync(k, klen);
 		return (size_t)(k - d) + klen;
 	default: /* a virtual initrd's size, or the command line's, the kernel kept */
-		if (in.virt_initrd && bf_rand(&s) % 2) {
+		if (in.virt_initrd && fuzz_rand32(&s) % 2) {
 			bf_put(d + 3, 4, bf_value(&s, bf_le(d + 3, 4)));
 			return size;
 		}
 		{
 			uint8_t *c = d + BOOT_FUZZ_HDR;
 			size_t clen = in.cmdline_len, tail = size - BOOT_FUZZ_HDR - clen;
-			size_t want = bf_rand(&s) % (bf_rand(&s) % 2 ? 80 : 0xFFFF);
+			size_t want = fuzz_rand32(&s) % (fuzz_rand32(&s) % 2 ? 80 : 0xFFFF);
 
 			if (want > clen && want - clen > max_size - size)
 				want = clen + (max_size - size);

@@ -18,6 +18,20 @@
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+/* For the structure-aware mutators: libFuzzer's own mutator (absent from the unit tests' replay). */
+#ifndef MICROVM_FUZZ_REPLAY
+size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
+#endif
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed);
+
+/* xorshift32: the mutators' own choices, reproducible from libFuzzer's seed. */
+static inline uint32_t fuzz_rand32(uint32_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 17;
+	*s ^= *s << 5;
+	return *s;
+}
 
 #define FUZZ_CHECK(cond, ...)                                                       \
 	do {                                                                        \

@@ -192,4 +192,16 @@ static inline uint64_t fa_pick_addr(const struct fa_ram *r, struct fin *in)
 	return base + (uint64_t)((int64_t)delta * scale);
 }
 
+/* The guest writes up to 23 bytes of the input somewhere (its own RAM changing under the device). */
+static inline void fa_random_guest_write(struct fa_ram *r, struct fin *in)
+{
+	uint8_t buf[24];
+	uint64_t gpa = fa_pick_addr(r, in);
+	size_t n = fin_u8(in) % sizeof(buf);
+
+	for (size_t i = 0; i < n; i++)
+		buf[i] = fin_u8(in);
+	fa_guest_write(r, gpa, buf, n);
+}
+
 #endif

@@ -454,16 +454,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 			break;
 		}
-		case 6: {
-			uint8_t buf[24];
-			uint64_t gpa = fa_pick_addr(&ram, &in);
-			size_t n = fin_u8(&in) % sizeof(buf);
-
-			for (size_t i = 0; i < n; i++)
-				buf[i] = fin_u8(&in);
-			fa_guest_write(&ram, gpa, buf, n);
+		case 6: fa_random_guest_write(&ram, &in);
 			break;
-		}
 		default:
 			fwcfg_reset(fw);
 			m.key = FWCFG_KEY_SIGNATURE;

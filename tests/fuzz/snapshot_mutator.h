@@ -18,18 +18,8 @@
 #include <string.h>
 #include <zlib.h>
 
-#ifndef MICROVM_FUZZ_REPLAY
-size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
-#endif
-size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed);
+#include "tests/fuzz/fuzz.h"
 
-static inline uint32_t sm_rand(uint32_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 17;
-	*s ^= *s << 5;
-	return *s;
-}
 
 static inline void sm_seal(void *fdt)
 {
@@ -80,7 +70,7 @@ static inline int sm_prop(const void *fdt, int node, uint32_t *s)
 		n++;
 	if (!n)
 		return -1;
-	want = (int)(sm_rand(s) % (unsigned)n);
+	want = (int)(fuzz_rand32(s) % (unsigned)n);
 	fdt_for_each_property_offset(off, fdt, node)
 		if (want-- == 0)
 			return off;
@@ -102,7 +92,7 @@ static inline void sm_put_be(uint8_t *p, int len, uint64_t v)
 /* Change fdt (in a buffer of cap bytes, opened with room) once. */
 static inline void sm_mutate_fdt(void *fdt, uint32_t *s)
 {
-	int node = sm_node(fdt, sm_rand(s) % sm_count_nodes(fdt));
+	int node = sm_node(fdt, fuzz_rand32(s) % sm_count_nodes(fdt));
 	int poff = sm_prop(fdt, node, s), len = 0;
 	const char *name = NULL;
 	const uint8_t *val = NULL;
@@ -110,20 +100,20 @@ static inline void sm_mutate_fdt(void *fdt, uint32_t *s)
 
 	if (poff >= 0)
 		val = fdt_getprop_by_offset(fdt, poff, &name, &len);
-	switch (sm_rand(s) % 8) {
+	switch (fuzz_rand32(s) % 8) {
 	case 0: /* drop a property */
 		if (name)
 			fdt_delprop(fdt, node, name);
 		return;
 	case 1: /* drop a node */
-		if (node > 0 && sm_rand(s) % 2)
+		if (node > 0 && fuzz_rand32(s) % 2)
 			fdt_del_node(fdt, node);
 		return;
 	case 2: /* a new size, the old bytes first */
 		if (name) {
-			int nl = (int)(sm_rand(s) % (sm_rand(s) % 2 ? 17 : sizeof(buf)));
+			int nl = (int)(fuzz_rand32(s) % (fuzz_rand32(s) % 2 ? 17 : sizeof(buf)));
 
-			memset(buf, (int)(sm_rand(s) & 0xFF), sizeof(buf));
+			memset(buf, (int)(fuzz_rand32(s) & 0xFF), sizeof(buf));
 			memcpy(buf, val, (size_t)(len < nl ? len : nl));
 			fdt_setprop(fdt, node, name, buf, nl);
 		}
@@ -132,22 +122,22 @@ static inline void sm_mutate_fdt(void *fdt, uint32_t *s)
 		if (name && len <= (int)sizeof(buf)) {
 			memcpy(buf, val, (size_t)len);
 			memcpy(buf + 256, name, strnlen(name, 200) + 1);
-			fdt_setprop(fdt, sm_node(fdt, sm_rand(s) % sm_count_nodes(fdt)),
+			fdt_setprop(fdt, sm_node(fdt, fuzz_rand32(s) % sm_count_nodes(fdt)),
 				    (const char *)buf + 256, buf, len);
 		}
 		return;
 	default: /* one value: a cell, a u64, or a byte */
 		if (name && len > 0) {
 			uint8_t *w = fdt_getprop_w(fdt, node, name, &len);
-			uint64_t v = sm_values[sm_rand(s) % (sizeof(sm_values) / sizeof(sm_values[0]))];
+			uint64_t v = sm_values[fuzz_rand32(s) % (sizeof(sm_values) / sizeof(sm_values[0]))];
 			int at, width;
 
 			if (!w || len <= 0)
 				return;
-			width = len >= 8 && sm_rand(s) % 2 ? 8 : len >= 4 ? 4 : 1;
-			at = (int)(sm_rand(s) % (unsigned)(len - width + 1)) & ~(width - 1);
-			if (sm_rand(s) % 4 == 0)
-				v = sm_rand(s);
+			width = len >= 8 && fuzz_rand32(s) % 2 ? 8 : len >= 4 ? 4 : 1;
+			at = (int)(fuzz_rand32(s) % (unsigned)(len - width + 1)) & ~(width - 1);
+			if (fuzz_rand32(s) % 4 == 0)
+				v = fuzz_rand32(s);
 			sm_put_be(w + at, width, v);
 		}
 		return;
@@ -199,7 +189,7 @@ static inline size_t snapshot_fuzz_mutate(uint8_t *d, size_t size, size_t max_si
 	size_t out = size;
 
 #ifndef MICROVM_FUZZ_REPLAY
-	if (sm_rand(&s) % 8 == 0)
+	if (fuzz_rand32(&s) % 8 == 0)
 		return LLVMFuzzerMutate(d, size, max_size);
 #endif
 	/* libfdt's editing functions trust the blob: only a fully checked one is taken apart. */
@@ -215,14 +205,14 @@ static inline size_t snapshot_fuzz_mutate(uint8_t *d, size_t size, size_t max_si
 	if (!fdt)
 		return size;
 	if (fdt_open_into(d, fdt, (int)cap) == 0) {
-		unsigned n = 1 + sm_rand(&s) % 3;
+		unsigned n = 1 + fuzz_rand32(&s) % 3;
 
 		for (unsigned i = 0; i < n; i++)
 			sm_mutate_fdt(fdt, &s);
-		if (sm_rand(&s) % 2)
+		if (fuzz_rand32(&s) % 2)
 			sm_fix_header(fdt);
 		fdt_pack(fdt);
-		if (sm_rand(&s) % 16)
+		if (fuzz_rand32(&s) % 16)
 			sm_seal(fdt);
 		if (fdt_totalsize(fdt) <= max_size) {
 			out = fdt_totalsize(fdt);
