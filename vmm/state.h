@@ -101,6 +101,13 @@ const uint8_t *state_writer_finish(struct state_writer *w, size_t *len);
  * read from: the parent itself after enter/leave, or the record
  * state_record_open() picked among its children.
  */
+/*
+ * The crc32 (zlib's, IEEE 802.3) of a state file of len bytes whose crc32
+ * property's 4-byte value is at crc_off, taken as zero: what the writer
+ * stores and the reader compares.
+ */
+uint32_t state_blob_crc(const uint8_t *blob, size_t len, size_t crc_off);
+
 struct state_reader {
 	const void *fdt;
 	size_t len;

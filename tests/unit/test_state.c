@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * vmm/state.c: round trips of every type, nested nodes, version and format
+ * vmm/state.c and vmm/state_read.c: round trips of every type, nested nodes, version and format
  * refusals, hostile files (every byte flipped, every truncation, crafted
  * trees with a valid crc32), and fdtdump/dtc reading what we write.
  */
