@@ -48,7 +48,7 @@ bool state_node_name_ok(const char *name)
  * 1..31 of [A-Za-z0-9,._+?#-]. "name" is refused: dtc treats a "name"
  * property as the node's name and fails on one that differs.
  */
-static bool prop_name_ok(const char *name)
+bool state_prop_name_ok(const char *name)
 {
 	size_t n = strnlen(name, STATE_NAME_MAX + 1);
 
@@ -168,7 +168,7 @@ static int put_prop(struct state_writer *w, const char *field, const void *val, 
 
 	if (rc)
 		return rc;
-	if (!prop_name_ok(field))
+	if (!state_prop_name_ok(field))
 		return set_error(w, -EINVAL, "not a property name (1..31 of [A-Za-z0-9,._+?#-], not \"name\")",
 				 field);
 	if (w->names[w->depth].has_child)

@@ -115,6 +115,9 @@ struct state_reader {
 	unsigned depth;
 	int sel; /* node the gets read, or -1 */
 	char sel_name[STATE_NAME_MAX + 2];
+	int sel_dup; /* whether two of sel's properties share a name: -1 not checked yet, 0, 1 */
+	char sel_dup_name[STATE_NAME_MAX + 2]; /* such a name, for the message */
+	int next_prop; /* where the next property search in sel starts, or -1: the first */
 	struct errbuf err; /* why the last failing call failed: one line */
 };
 
@@ -165,6 +168,8 @@ int state_child_next(const struct state_reader *r, int *iter, const char **name)
 
 /* Whether name is a node name the writer accepts (so it is safe to print). */
 bool state_node_name_ok(const char *name);
+/* Whether name is a property name the writer accepts (so it is safe to print). */
+bool state_prop_name_ok(const char *name);
 
 /* For loads: refuse a value, -EINVAL with "state: record NAME: <message>". */
 int state_invalid(struct state_reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

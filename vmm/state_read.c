@@ -36,6 +36,86 @@ static int find_prop(const void *fdt, int node, const char *field, const uint8_t
 	return n ? 0 : -ENOENT;
 }
 
+static uint32_t name_hash(const char *s)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	while (*s)
+		h = (h ^ (uint8_t)*s++) * 16777619u;
+	return h;
+}
+
+/*
+ * Whether two properties of node share a name: 0 (none), 1 with *dup one
+ * such name, or -ENOMEM. A hash set of the names, so a record of n fields
+ * costs n steps here, whatever a hostile file puts in it.
+ */
+static int find_duplicate(const void *fdt, int node, const char **dup)
+{
+	const char **set, *name;
+	size_t n = 0, size = 16;
+	int off, rc = 0;
+
+	fdt_for_each_property_offset(off, fdt, node)
+		n++;
+	while (size < 2 * n)
+		size *= 2;
+	set = calloc(size, sizeof(*set));
+	if (!set)
+		return -ENOMEM;
+	fdt_for_each_property_offset(off, fdt, node) {
+		size_t h;
+
+		if (!fdt_getprop_by_offset(fdt, off, &name, NULL) || !name)
+			continue;
+		for (h = name_hash(name) & (size - 1); set[h]; h = (h + 1) & (size - 1))
+			if (!strcmp(set[h], name))
+				break;
+		if (set[h]) {
+			*dup = name;
+			rc = 1;
+			break;
+		}
+		set[h] = name;
+	}
+	free(set);
+	return rc;
+}
+
+/*
+ * The property field of the selected node, whose names are known to be
+ * unique: the search starts after the property found last and wraps, so a
+ * record read in the order it was written (every load does) finds each
+ * field at once instead of scanning the whole record.
+ */
+static int find_next_prop(struct state_reader *r, const char *field, const uint8_t **val, int *len)
+{
+	int first = fdt_first_property_offset(r->fdt, r->sel);
+	int start = r->next_prop >= 0 ? r->next_prop : first, off = start;
+	bool wrapped = false;
+
+	for (;;) {
+		const char *pname;
+		const void *v;
+
+		if (off < 0) {
+			if (wrapped || start == first)
+				return -ENOENT;
+			wrapped = true;
+			off = first;
+		}
+		if (wrapped && off == start)
+			return -ENOENT;
+		v = fdt_getprop_by_offset(r->fdt, off, &pname, len);
+		if (v && pname && !strcmp(pname, field)) {
+			*val = v;
+			r->next_prop = fdt_next_property_offset(r->fdt, off);
+			return 0;
+		}
+		off = fdt_next_property_offset(r->fdt, off);
+	}
+}
+
 /* The child name of parent: 0, -ENOENT, or -EINVAL when it appears twice. */
 static int find_child(const void *fdt, int parent, const char *name, int *child)
 {
@@ -53,6 +133,14 @@ static int find_child(const void *fdt, int parent, const char *name, int *child)
 		*child = node;
 	}
 	return n ? 0 : -ENOENT;
+}
+
+static void select_node(struct state_reader *r, int node, const char *name)
+{
+	r->sel = node;
+	r->sel_dup = -1;
+	r->next_prop = -1;
+	snprintf(r->sel_name, sizeof(r->sel_name), "%s", name);
 }
 
 /* The root's format, then its crc32, with a message for each refusal. */
@@ -122,8 +210,7 @@ int state_reader_init(struct state_reader *r, const void *buf, size_t len)
 	rc = check_root(r);
 	if (rc)
 		return rc;
-	r->sel = 0;
-	strcpy(r->sel_name, "/");
+	select_node(r, 0, "/");
 	return 0;
 }
 
@@ -132,12 +219,6 @@ static const char *parent_name(const struct state_reader *r)
 	const char *n = r->depth ? fdt_get_name(r->fdt, r->stack[r->depth], NULL) : NULL;
 
 	return n ? n : "/";
-}
-
-static void select_node(struct state_reader *r, int node, const char *name)
-{
-	r->sel = node;
-	snprintf(r->sel_name, sizeof(r->sel_name), "%s", name);
 }
 
 /* The child name of the current parent, with a message when absent or doubled. */
@@ -203,16 +284,26 @@ int state_record_open(struct state_reader *r, const char *name, uint32_t max_ver
 /* The selected node's property field: its value and size. */
 static int get_prop(struct state_reader *r, const char *field, const uint8_t **val, size_t *len)
 {
+	const char *dup = NULL;
 	int plen, rc;
 
 	if (r->sel < 0)
 		return errf(&r->err, -EINVAL, "state: field %s read with no record open", field);
-	rc = find_prop(r->fdt, r->sel, field, val, &plen);
-	if (rc == -ENOENT)
-		return errf(&r->err, -ENOENT, "state: record %s has no field %s", r->sel_name, field);
-	if (rc)
+	if (r->sel_dup < 0) {
+		rc = find_duplicate(r->fdt, r->sel, &dup);
+		if (rc < 0)
+			return errf(&r->err, rc, "state: out of memory reading record %s", r->sel_name);
+		r->sel_dup = rc;
+		if (rc)
+			snprintf(r->sel_dup_name, sizeof(r->sel_dup_name), "%s",
+				 state_prop_name_ok(dup) ? dup : "?");
+	}
+	if (r->sel_dup)
 		return errf(&r->err, -EINVAL, "state: record %s: field %s appears twice", r->sel_name,
-			    field);
+			    r->sel_dup_name);
+	rc = find_next_prop(r, field, val, &plen);
+	if (rc)
+		return errf(&r->err, -ENOENT, "state: record %s has no field %s", r->sel_name, field);
 	*len = (size_t)plen;
 	return 0;
 }

@@ -468,16 +468,21 @@ Test(state, plain_refusals_name_the_problem)
 
 /* ---- crafted trees: valid crc32, hostile structure. The structure checks must stand alone. ---- */
 
-/* A root like the writer's (compatible, format, crc32) in buf, left open for more. */
-static void craft_begin(void *buf, const char *compatible, uint32_t format)
+/* A root like the writer's (compatible, format, crc32) in size bytes at buf, left open for more. */
+static void craft_begin_sized(void *buf, int size, const char *compatible, uint32_t format)
 {
-	cr_assert_eq(fdt_create(buf, 4096), 0);
+	cr_assert_eq(fdt_create(buf, size), 0);
 	cr_assert_eq(fdt_finish_reservemap(buf), 0);
 	cr_assert_eq(fdt_begin_node(buf, ""), 0);
 	if (compatible)
 		cr_assert_eq(fdt_property_string(buf, "compatible", compatible), 0);
 	cr_assert_eq(fdt_property_u32(buf, "format", format), 0);
 	cr_assert_eq(fdt_property_u32(buf, "crc32", 0), 0);
+}
+
+static void craft_begin(void *buf, const char *compatible, uint32_t format)
+{
+	craft_begin_sized(buf, 4096, compatible, format);
 }
 
 static int craft_end(void *buf, struct state_reader *r)
@@ -611,6 +616,49 @@ Test(state, crafted_hostile_trees)
 	cr_assert_eq(craft_end(buf, &r), 0);
 	cr_assert_eq(vmci_load(&r, &addr), -EINVAL);
 	cr_assert_str_eq(r.err.msg, "state: record vmcoreinfo: field addr appears twice");
+
+	/* A doubled field the load never asks for still makes the record ambiguous. */
+	craft_begin(buf, "microvm,state", STATE_FORMAT);
+	fdt_begin_node(buf, "vmcoreinfo");
+	fdt_property_u32(buf, "version", 1);
+	fdt_property_u64(buf, "addr", 1);
+	fdt_property_u32(buf, "future", 1);
+	fdt_property_u32(buf, "future", 2);
+	fdt_end_node(buf);
+	cr_assert_eq(craft_end(buf, &r), 0);
+	cr_assert_eq(vmci_load(&r, &addr), -EINVAL);
+	cr_assert_str_eq(r.err.msg, "state: record vmcoreinfo: field future appears twice");
+}
+
+/* Fields are found in any order, however many a record has (the search resumes where the last one ended). */
+Test(state, fields_in_any_order)
+{
+	enum { N = 3000 };
+	static uint64_t buf[N * 4 + 1024];
+	struct state_reader r;
+	char name[16];
+	uint32_t v;
+
+	craft_begin_sized(buf, sizeof(buf), "microvm,state", STATE_FORMAT);
+	cr_assert_eq(fdt_begin_node(buf, "big"), 0);
+	for (int i = 0; i < N; i++) {
+		snprintf(name, sizeof(name), "f%d", i);
+		cr_assert_eq(fdt_property_u32(buf, name, (uint32_t)i * 7), 0);
+	}
+	fdt_end_node(buf);
+	cr_assert_eq(craft_end(buf, &r), 0, "%s", r.err.msg);
+	cr_assert_eq(state_node_enter(&r, "big"), 0);
+	for (int pass = 0; pass < 3; pass++)
+		for (int k = 0; k < N; k++) {
+			int i = pass == 0 ? k : pass == 1 ? N - 1 - k : (k * 1237) % N;
+
+			snprintf(name, sizeof(name), "f%d", i);
+			cr_assert_eq(state_get_u32(&r, name, &v), 0, "pass %d %s: %s", pass, name, r.err.msg);
+			cr_assert_eq(v, (uint32_t)i * 7);
+		}
+	cr_assert_eq(state_get_u32(&r, "f3000", &v), -ENOENT);
+	cr_assert_str_eq(r.err.msg, "state: record big has no field f3000");
+	cr_assert_eq(state_get_u32(&r, "f0", &v), 0, "found again after a miss");
 }
 
 Test(state, nesting_is_bounded)
