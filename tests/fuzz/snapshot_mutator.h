@@ -181,6 +181,9 @@ static inline void sm_fix_header(void *fdt)
 	sm_put_be(high, 8, m - l);
 }
 
+static void *sm_buf; /* the mutator's working copy, grown as needed */
+static size_t sm_buf_cap;
+
 static inline size_t snapshot_fuzz_mutate(uint8_t *d, size_t size, size_t max_size, unsigned seed)
 {
 	uint32_t s = seed | 1;
@@ -201,9 +204,20 @@ static inline size_t snapshot_fuzz_mutate(uint8_t *d, size_t size, size_t max_si
 		return size;
 #endif
 	}
-	fdt = calloc(1, cap);
-	if (!fdt)
-		return size;
+	/*
+	 * One buffer kept across calls: a fresh one of max_len each time made
+	 * ASan map, fault in, unmap and release shadow for every mutation,
+	 * which cost more than the target itself.
+	 */
+	if (cap > sm_buf_cap) {
+		void *n = realloc(sm_buf, cap);
+
+		if (!n)
+			return size;
+		sm_buf = n;
+		sm_buf_cap = cap;
+	}
+	fdt = sm_buf;
 	if (fdt_open_into(d, fdt, (int)cap) == 0) {
 		unsigned n = 1 + fuzz_rand32(&s) % 3;
 
@@ -219,7 +233,6 @@ static inline size_t snapshot_fuzz_mutate(uint8_t *d, size_t size, size_t max_si
 			memcpy(d, fdt, out);
 		}
 	}
-	free(fdt);
 	return out;
 }
 
