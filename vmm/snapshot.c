@@ -349,7 +349,11 @@ int snapshot_save(struct vm *vm, const char *dir, struct errbuf *err)
 
 /* ---- open ---- */
 
-static int get_str(struct state_reader *r, const char *name, char *out, size_t cap, struct errbuf *err)
+/* What a header string may hold: anything, no line breaks (it may be printed), or printable ASCII only. */
+enum str_kind { STR_ANY, STR_ONE_LINE, STR_PRINTABLE };
+
+static int get_str(struct state_reader *r, const char *name, char *out, size_t cap,
+		   enum str_kind kind, struct errbuf *err)
 {
 	const char *s;
 	int e = state_get_string(r, name, &s);
@@ -358,6 +362,13 @@ static int get_str(struct state_reader *r, const char *name, char *out, size_t c
 		return errf(err, e, "%s", r->err.msg);
 	if (strlen(s) >= cap)
 		return errf(err, -EINVAL, "state: header field %s is too long", name);
+	for (const char *p = s; *p && kind != STR_ANY; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c == '\n' || c == '\r' || (kind == STR_PRINTABLE && (c < 0x20 || c > 0x7E)))
+			return errf(err, -EINVAL, "state: header field %s holds a byte 0x%02x, which microvm never writes there (a damaged or crafted file)", name,
+				    c);
+	}
 	memcpy(out, s, strlen(s) + 1);
 	return 0;
 }
@@ -384,11 +395,12 @@ static int read_header(struct snapshot *s, struct errbuf *err)
 	    (e = state_get_u32(r, "boot-struct", &bs)) ||
 	    (e = state_get_u32(r, "fw-cfg-files", &nfw)))
 		return errf(err, e, "%s", r->err.msg);
-	if ((e = get_str(r, "host-cpu-vendor", vendor, sizeof(vendor), err)) ||
-	    (e = get_str(r, "microvm-version", version, sizeof(version), err)) ||
-	    (e = get_str(r, "kernel", s->kernel, sizeof(s->kernel), err)) ||
-	    (e = get_str(r, "initrd", s->initrd, sizeof(s->initrd), err)) ||
-	    (e = get_str(r, "cmdline", cmdline, sizeof(cmdline), err)))
+	/* Vendor, version and file names appear in messages; the command line and fw_cfg items do not. */
+	if ((e = get_str(r, "host-cpu-vendor", vendor, sizeof(vendor), STR_PRINTABLE, err)) ||
+	    (e = get_str(r, "microvm-version", version, sizeof(version), STR_PRINTABLE, err)) ||
+	    (e = get_str(r, "kernel", s->kernel, sizeof(s->kernel), STR_ONE_LINE, err)) ||
+	    (e = get_str(r, "initrd", s->initrd, sizeof(s->initrd), STR_ONE_LINE, err)) ||
+	    (e = get_str(r, "cmdline", cmdline, sizeof(cmdline), STR_ANY, err)))
 		return e;
 	host_cpu(&h);
 	if (strcmp(vendor, h.vendor))
@@ -425,13 +437,15 @@ static int read_header(struct snapshot *s, struct errbuf *err)
 		char key[32], val[4200];
 
 		snprintf(key, sizeof(key), "fw-cfg%u", i);
-		if ((e = get_str(r, key, val, sizeof(val), err)))
+		if ((e = get_str(r, key, val, sizeof(val), STR_ANY, err)))
 			return e;
 		s->fwcfg_args[i] = strdup(val);
 		if (!s->fwcfg_args[i])
 			return errf(err, -ENOMEM, "out of memory");
+		/* Its own message would quote the item, which may span lines: not from a file. */
 		if ((e = parse_user_fwcfg(s->fwcfg_args[i], &c->fwcfg[i], err)))
-			return errf(err, e, "state: header %s: %s", key, err->msg);
+			return errf(err, e, "state: header %s: not an fw_cfg item microvm accepts (as --fw-cfg name=NAME,file=PATH or name=NAME,string=STR)",
+				    key);
 		c->nr_fwcfg = i + 1;
 	}
 	log_info("snapshot %s: microvm %s, %u vCPUs, %" PRIu64 " MiB", s->dir, version, cpus,

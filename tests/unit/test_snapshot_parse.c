@@ -116,6 +116,45 @@ Test(snapshot_parse, memory_size_of_partial_pages_is_refused)
 	cr_assert(strstr(err.msg, "memory size 33556480"), "%s", err.msg);
 }
 
+/*
+ * Found by tests/fuzz/fuzz_snapshot.c (regress/snapshot/vendor-with-newline):
+ * the vendor string went into the refusal as it was, line breaks and all.
+ * Header strings that messages quote must be one printable line.
+ */
+Test(snapshot_parse, header_strings_that_messages_quote_are_one_line)
+{
+	static const struct {
+		const char *field, *value, *want;
+	} cases[] = {
+		{ "host-cpu-vendor", "Auth\nentic", "host-cpu-vendor holds a byte 0x0a" },
+		{ "host-cpu-vendor", "Auth\x7f", "host-cpu-vendor holds a byte 0x7f" },
+		{ "microvm-version", "1.0\r", "microvm-version holds a byte 0x0d" },
+		{ "kernel", "bz\nImage", "kernel holds a byte 0x0a" },
+		{ "initrd", "\r", "initrd holds a byte 0x0d" },
+		{ "fw-cfg0", "name=\nx", "fw-cfg0: not an fw_cfg item" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct snapshot s;
+		struct errbuf err = { "" };
+		size_t len;
+		uint8_t *b = build(&seeds[2], &len), *big = calloc(1, len + 256);
+		int node;
+
+		cr_assert_eq(fdt_open_into(b, big, (int)len + 256), 0);
+		node = fdt_subnode_offset(big, 0, "header");
+		cr_assert_geq(node, 0);
+		cr_assert_eq(fdt_setprop_string(big, node, cases[i].field, cases[i].value), 0);
+		cr_assert_eq(fdt_pack(big), 0);
+		state_seal(big);
+		cr_assert_eq(snapshot_parse(&s, "snap", big, fdt_totalsize(big), &err), -EINVAL, "case %zu",
+			     i);
+		cr_assert(strstr(err.msg, cases[i].want) && !strchr(err.msg, '\n'), "case %zu: %s", i,
+			  err.msg);
+		free(b);
+	}
+}
+
 /* A FIFO (or any non-regular file) is refused at once, not waited on for a writer. */
 Test(snapshot_parse, fifo_state_file_is_refused_without_blocking, .timeout = 10)
 {
