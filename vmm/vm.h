@@ -189,6 +189,12 @@ struct snapshot; /* vmm/snapshot.h */
 int vm_restore(struct vm *vm, const struct vm_config *cfg, struct snapshot *s, struct errbuf *err);
 /* Run until the guest or the user ends it; returns the process exit status. */
 int vm_run(struct vm *vm);
+/*
+ * The run loop's reset, vCPUs stopped: the kernel and initrd read again if
+ * a restored VM never had them, a fresh KVM VM over the same RAM, devices
+ * reset, power-on. 0 or -errno with err.
+ */
+int vm_reset(struct vm *vm, struct errbuf *err);
 void vm_destroy(struct vm *vm);
 /* "at RIP 0x...", or that KVM lost it (VM_RIP_UNKNOWN), for log lines. */
 void vm_describe_rip(uint64_t rip, char *buf, size_t size);
