@@ -118,6 +118,15 @@ uint8_t *fwcfg_file_data(const struct fwcfg *fw, const char *name, uint32_t *siz
 /* The file's current key, or -ENOENT. */
 int fwcfg_file_key(const struct fwcfg *fw, const char *name);
 
+/*
+ * How many files there are, and file i in key order: its name, its bytes
+ * (owned by fw_cfg), size and whether the guest may write it. NULL past the
+ * last.
+ */
+unsigned fwcfg_nr_files(const struct fwcfg *fw);
+const char *fwcfg_file_at(const struct fwcfg *fw, unsigned i, uint8_t **data, uint32_t *size,
+			  bool *writable);
+
 /* Whether fw (may be NULL) offers the DMA interface (ID bit 1): writable files need it. */
 bool fwcfg_has_dma(const struct fwcfg *fw);
 /* Item contents by key (flags honoured like a guest select); NULL if empty. */

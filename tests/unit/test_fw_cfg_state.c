@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * devices/fw_cfg.c's state record: the selector state and every writable
+ * devices/fw_cfg_dev.c's state record: the selector state and every writable
  * file come back; a record that does not fit this device is refused and
  * leaves it unchanged.
  */
