@@ -205,16 +205,18 @@ static inline void bf_elf_sync(uint8_t *k, size_t n)
 
 	for (unsigned i = phnum; i-- > 0;) {
 		uint8_t *t = bf_ph(k, n, i, 0), *off = bf_ph(k, n, i, 8);
+		uint8_t *filesz = bf_ph(k, n, i, 32), *memsz = bf_ph(k, n, i, 40);
 		uint64_t o;
 
-		if (!t || !off || bf_le(t, 4) != 1)
+		/* A header cut off by the file's end has no size fields to set. */
+		if (!t || !off || !filesz || !memsz || bf_le(t, 4) != 1)
 			continue;
 		o = bf_le(off, 4) | (uint64_t)bf_le(off + 4, 4) << 32;
 		if (o >= n)
 			return;
-		bf_put(bf_ph(k, n, i, 32), 8, n - o);
-		if ((bf_le(bf_ph(k, n, i, 40), 4) | (uint64_t)bf_le(bf_ph(k, n, i, 40) + 4, 4) << 32) < n - o)
-			bf_put(bf_ph(k, n, i, 40), 8, n - o);
+		bf_put(filesz, 8, n - o);
+		if ((bf_le(memsz, 4) | (uint64_t)bf_le(memsz + 4, 4) << 32) < n - o)
+			bf_put(memsz, 8, n - o);
 		return;
 	}
 }
