@@ -1,8 +1,8 @@
 # tests/nested/watchdog.py against a fake QEMU monitor (HMP over a Unix
 # socket) that plays a vCPU in the state QEMU's TCG can lose: halted, IF=1,
 # the timer vector pending in IRR and deliverable. The watchdog must send a
-# key press once the state shows in two samples, log it, leave a healthy
-# vCPU alone, and end when the monitor closes.
+# key press once the state shows in two samples (three with IF=0), log it,
+# leave a healthy vCPU alone, and end when the monitor closes.
 
 # fake_monitor SOCKET STATE SECONDS: serve HMP for SECONDS, then close.
 # STATE: stuck (IRR 236, ISR none, IF=1), masked (the same with IF=0),
@@ -66,15 +66,29 @@ test_watchdog_wakes_a_stuck_cpu() {
 	expect_status 0
 	grep -qx 'sendkey shift' "$TMP/commands" || { cat "$TMP/commands"; fail "no key press sent"; }
 	[ -s "$TMP/watchdog.log" ] || fail "nothing logged"
-	grep -q 'vCPU 0: vector 236 pending and deliverable in two samples' "$TMP/watchdog.log" ||
+	grep -q 'vCPU 0: vector 236 pending and deliverable in 2 samples .*(RFLAGS.IF=1)' "$TMP/watchdog.log" ||
 		{ cat "$TMP/watchdog.log"; fail "the log line does not say what happened"; }
 	# Two samples per wake-up: at most one key press per two seconds.
 	[ "$(grep -cx 'sendkey shift' "$TMP/commands")" -le 2 ] || fail "key presses on every sample"
 }
 
+# RFLAGS.IF=0 is what the monitor shows while the vCPU runs a nested guest
+# with its interrupts off; the VM's own vector is still deliverable there.
+# The watchdog wakes it after three samples, not two.
+test_watchdog_wakes_a_masked_cpu_later() {
+	watch masked 2.5
+	expect_status 0
+	! grep -q sendkey "$TMP/commands" || fail "a key press after two samples with IF=0"
+	watch masked 4.5
+	expect_status 0
+	grep -qx 'sendkey shift' "$TMP/commands" || { cat "$TMP/commands"; fail "no key press sent"; }
+	grep -q 'vCPU 0: vector 236 pending and deliverable in 3 samples .*(RFLAGS.IF=0)' "$TMP/watchdog.log" ||
+		{ cat "$TMP/watchdog.log"; fail "the log line does not say what happened"; }
+}
+
 test_watchdog_leaves_other_states_alone() {
 	local state
-	for state in healthy masked busy; do
+	for state in healthy busy; do
 		watch $state 3.5
 		expect_status 0
 		grep -qx 'info lapic' "$TMP/commands" || fail "$state: the watchdog did not look"

@@ -17,6 +17,17 @@ Once a second this reads each vCPU's RFLAGS and local APIC through the
 monitor; when the same vCPU shows a deliverable pending vector in two
 samples in a row, it sends the key press and appends one line to LOG.
 It exits when the monitor closes (the VM has stopped).
+
+RFLAGS.IF=0 does not mean the vector is masked. While the vCPU runs a
+nested guest (microvm's guest, under the VM's KVM), the monitor shows that
+guest's RFLAGS, and the VM's own interrupts stay deliverable (SVM's
+V_INTR_MASKING: they exit to the VM's KVM whatever the guest's IF). A
+nested guest spinning with its interrupts off (one vCPU waiting for a
+spinlock, or in stop_machine, for another vCPU thread that only the VM's
+timer tick can schedule) then waits for good. So a vector pending with
+IF=0 is also woken, after three samples instead of two: a kernel with
+interrupts off for two seconds is stuck anyway, and the key press is
+harmless to it.
 """
 import os
 import re
@@ -70,18 +81,23 @@ def vectors(text, name):
 
 
 def stuck_vector(regs, lapic):
-    """The pending vector this vCPU should be taking now, or None."""
+    """(vector, IF) for the pending vector this vCPU's local APIC would
+    deliver now, IF being RFLAGS.IF as the monitor shows it; or None."""
     m = re.search(r"RFL=([0-9a-f]+)", regs)
     ppr = re.search(r"PPR 0x([0-9a-f]+)", lapic)
     irr, isr = vectors(lapic, "IRR"), vectors(lapic, "ISR")
-    if not m or not ppr or not irr or not int(m.group(1), 16) & 0x200:
+    if not m or not ppr or not irr:
         return None
     top = max(irr)
     if top >> 4 <= int(ppr.group(1), 16) >> 4:
         return None
     if isr and max(isr) >> 4 >= top >> 4:
         return None
-    return top
+    return top, bool(int(m.group(1), 16) & 0x200)
+
+
+# Samples in a row before the key press: with IF=1, and with IF=0.
+SAMPLES = {True: 2, False: 3}
 
 
 def main(argv):
@@ -91,20 +107,27 @@ def main(argv):
     try:
         mon = Monitor(argv[1])
         cpus = [int(c) for c in re.findall(r"CPU #(\d+)", mon.cmd("info cpus"))] or [0]
-        seen = {}
+        seen = {}  # cpu -> (vector, samples in a row)
         while True:
             time.sleep(PERIOD)
             for cpu in cpus:
                 mon.cmd("cpu %d" % cpu)
-                vec = stuck_vector(mon.cmd("info registers"), mon.cmd("info lapic"))
-                if vec is not None and seen.get(cpu) == vec:
+                got = stuck_vector(mon.cmd("info registers"), mon.cmd("info lapic"))
+                if got is None:
+                    seen.pop(cpu, None)
+                    continue
+                vec, flag_if = got
+                last, n = seen.get(cpu, (None, 0))
+                n = n + 1 if last == vec else 1
+                if n >= SAMPLES[flag_if]:
                     mon.cmd("sendkey shift")
                     with open(argv[2], "a") as log:
-                        log.write("%s vCPU %d: vector %d pending and deliverable in two samples "
-                                  "%.0f s apart, not taken: sent a key press to wake it\n"
-                                  % (time.strftime("%H:%M:%S"), cpu, vec, PERIOD))
-                    vec = None
-                seen[cpu] = vec
+                        log.write("%s vCPU %d: vector %d pending and deliverable in %d samples "
+                                  "%.0f s apart (RFLAGS.IF=%d), not taken: sent a key press "
+                                  "to wake it\n" % (time.strftime("%H:%M:%S"), cpu, vec, n,
+                                                      PERIOD, flag_if))
+                    n = 0
+                seen[cpu] = (vec, n)
     except (OSError, EOFError):
         return 0  # the VM is gone
     except KeyboardInterrupt:
