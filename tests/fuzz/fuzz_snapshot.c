@@ -3,7 +3,7 @@
  * Fuzz target: the snapshot loader, everything `microvm restore` checks
  * before its first KVM call: snapshot_parse() (vmm/snapshot.c: the state
  * file's FDT, crc32 and format in vmm/state_read.c, the header, every vCPU's and
- * the VM's KVM state in vmm/snapshot_kvm.c), then devices_load()
+ * the VM's KVM state in vmm/snapshot_kvm_state.c), then devices_load()
  * (vmm/devstate.c and each device's load) into the machine the header
  * describes, built without KVM (tests/fuzz/snapshot_rig.h).
  *
