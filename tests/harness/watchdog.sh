@@ -51,12 +51,12 @@ PY
 	fake_pid=$!
 }
 
-# watch STATE SECONDS: the watchdog against a fake monitor in STATE.
+# watch STATE SECONDS: the watchdog, sampling once a second, against a fake monitor in STATE.
 watch() {
 	: >"$TMP/commands"
 	rm -f "$TMP/mon" "$TMP/watchdog.log"
 	fake_monitor "$TMP/mon" "$1" "$2"
-	timeout 30 python3 "$ROOT/tests/nested/watchdog.py" "$TMP/mon" "$TMP/watchdog.log"
+	WITH_KVM_WATCHDOG_PERIOD=1 timeout 30 python3 "$ROOT/tests/nested/watchdog.py" "$TMP/mon" "$TMP/watchdog.log"
 	status=$?
 	wait $fake_pid
 }
