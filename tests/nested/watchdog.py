@@ -38,9 +38,10 @@ import time
 
 PROMPT = b"(qemu) "
 # Seconds between samples. Each wake-up costs the VM at least one period
-# of standing still, but sampling more often does not pay: the stock-Linux
-# dump test took 128-141 s at 1 s and 176 s at 0.5 s, with four times the
-# wake-ups (each sample stops the vCPU for three monitor commands).
+# of standing still, but sampling more often did not pay: the stock-Linux
+# dump test (2 vCPUs) took 127, 128, 141 and 168 s at 1 s, 176 and 179 s
+# at 0.5 s with about twice the wake-ups (each sample stops the vCPU for
+# three monitor commands).
 PERIOD = float(os.environ.get("WITH_KVM_WATCHDOG_PERIOD", "1"))
 
 
