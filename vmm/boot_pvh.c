@@ -368,7 +368,8 @@ int pvh_load(const struct boot_files *f, const struct guest_mem *gm, const struc
 			return errf(err, -EFAULT, "%s: guest RAM does not back the e820 RAM map at 0x%" PRIx64,
 				    f->kernel_name, s->paddr);
 		memcpy(p, f->kernel + s->offset, s->filesz);
-		memset(p + s->filesz, 0, s->memsz - s->filesz);
+		/* A memsz of gigabytes is legal: let guest_mem drop those pages rather than write them. */
+		gm_zero(gm, s->paddr + s->filesz, s->memsz - s->filesz);
 	}
 	if (boot_write_initrd(f, gm, img) < 0 || boot_write_cmdline(f, gm, img) < 0)
 		return errf(err, -EFAULT, "%s: guest RAM does not back the e820 RAM map",

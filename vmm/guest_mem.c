@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 int gm_add_region(struct guest_mem *gm, uint64_t gpa, uint64_t size, void *host)
 {
@@ -60,6 +62,29 @@ int gm_write(const struct guest_mem *gm, uint64_t gpa, const void *src, uint64_t
 	if (!p)
 		return -EFAULT;
 	memcpy(p, src, len);
+	return 0;
+}
+
+int gm_zero(const struct guest_mem *gm, uint64_t gpa, uint64_t len)
+{
+	uint8_t *p = gm_ptr(gm, gpa, len);
+	uintptr_t start, end, page;
+
+	if (!p)
+		return -EFAULT;
+	if (!len)
+		return 0;
+	page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	start = ((uintptr_t)p + page - 1) & ~(page - 1);
+	end = ((uintptr_t)p + len) & ~(page - 1);
+	/* Dropping fails only on a bad range; then zero by hand like any other memory. */
+	if (gm->droppable && end > start &&
+	    madvise((void *)start, end - start, MADV_DONTNEED) == 0) {
+		memset(p, 0, start - (uintptr_t)p);
+		memset((void *)end, 0, (uintptr_t)p + len - end);
+		return 0;
+	}
+	memset(p, 0, len);
 	return 0;
 }
 

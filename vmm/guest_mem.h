@@ -24,6 +24,13 @@ struct guest_mem {
 	struct gm_region r[GM_MAX_REGIONS];
 	unsigned nr;
 	uint64_t total; /* sum of region sizes */
+	/*
+	 * Every region's host memory is part of a private anonymous mapping,
+	 * so a page dropped with MADV_DONTNEED reads back as zero. Not true of
+	 * a snapshot's memory file (a dropped page reads the file again) nor
+	 * of malloc'd test buffers: set only by whoever made the mapping.
+	 */
+	bool droppable;
 };
 
 /* Append a region; regions must be added in ascending, non-overlapping order. */
@@ -39,6 +46,14 @@ void *gm_ptr(const struct guest_mem *gm, uint64_t gpa, uint64_t len);
 /* Copy helpers built on gm_ptr(); return 0 or -EFAULT, touching nothing on failure. */
 int gm_read(const struct guest_mem *gm, uint64_t gpa, void *dst, uint64_t len);
 int gm_write(const struct guest_mem *gm, uint64_t gpa, const void *src, uint64_t len);
+
+/*
+ * Zero [gpa, gpa + len), which must lie inside one RAM region: 0 or
+ * -EFAULT, touching nothing on failure. In droppable memory the whole
+ * pages of the range are dropped instead of written, so zeroing gigabytes
+ * (a PVH kernel's memsz) costs neither page faults nor host memory.
+ */
+int gm_zero(const struct guest_mem *gm, uint64_t gpa, uint64_t len);
 
 /* The region containing gpa, or NULL. */
 const struct gm_region *gm_region_of(const struct guest_mem *gm, uint64_t gpa);

@@ -110,6 +110,7 @@ static int map_ram(struct vm *vm, struct errbuf *err)
 	gm_add_region(&vm->mem, 0, l.low_size, host);
 	if (l.high_size)
 		gm_add_region(&vm->mem, LAYOUT_4G, l.high_size, host + l.low_size);
+	vm->mem.droppable = true; /* private and anonymous */
 	return 0;
 }
 

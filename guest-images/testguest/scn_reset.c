@@ -10,7 +10,11 @@
  * A reset also brings back the loaded images: the first boot overwrites two
  * canaries loaded with the image (one in .data, one in .rodata), and the
  * boot after the reset checks both hold their initial values again. A VMM
- * that keeps RAM but skips reloading the kernel fails there.
+ * that keeps RAM but skips reloading the kernel fails there. Booted through
+ * PVH, the first boot also dirties two pages of the image's memory that
+ * lie past its file bytes (in .noinit, which the guest never clears), and
+ * the next boot checks they read as zero: the loader zeroes a segment's
+ * memsz on every load, whole pages by dropping them (vmm/guest_mem.c).
  *
  * Parameter (reset): fw_status=V writes V to microvm's firmware status port
  * (0x50C) at the start of every boot. The firmware's OK status disarmed the
@@ -18,6 +22,7 @@
  * listens there).
  */
 #include "firmware/boot_abi.h"
+#include "guest-images/testguest/asm.h"
 #include "guest-images/testguest/boot.h"
 #include "guest-images/testguest/cpu.h"
 #include "guest-images/testguest/guest.h"
@@ -37,6 +42,11 @@
 static volatile uint64_t canary_data = RESET_CANARY;
 static const volatile uint64_t canary_rodata
 	__attribute__((section(".rodata.reset_canary"))) = ~RESET_CANARY;
+
+/* Past the file bytes of the PT_LOAD segment; entry.S clears .bss, never this. */
+#define RESET_NOINIT_SIZE 8192
+static volatile uint8_t noinit_pages[RESET_NOINIT_SIZE]
+	__attribute__((section(".noinit"), aligned(4096)));
 
 struct reset_marker {
 	uint64_t magic;
@@ -87,6 +97,15 @@ int reset_marker_found(const struct boot_info *bi, const char *name)
 	CHECK(canary_data == RESET_CANARY && canary_rodata == ~RESET_CANARY,
 	      "the image was reloaded by the reset (canaries .data 0x%lx, .rodata 0x%lx)",
 	      canary_data, canary_rodata);
+	if (bi->proto == BOOT_PROTO_PVH) {
+		unsigned nonzero = 0;
+
+		for (unsigned i = 0; i < RESET_NOINIT_SIZE; i++)
+			nonzero += noinit_pages[i] != 0;
+		CHECK(nonzero == 0, "the loader zeroed the segment's memory past its file bytes again "
+		      "(%u of %u bytes at 0x%lx not zero)", nonzero, RESET_NOINIT_SIZE,
+		      (unsigned long)(uintptr_t)noinit_pages);
+	}
 	return 1;
 }
 
@@ -102,6 +121,8 @@ void reset_via(const struct boot_info *bi, const char *name, const char *how,
 	m->check = ~(RESET_MAGIC ^ tag ^ 1);
 	canary_data = 0;
 	*(volatile uint64_t *)(uintptr_t)&canary_rodata = 0;
+	for (unsigned i = 0; i < RESET_NOINIT_SIZE; i++)
+		noinit_pages[i] = (uint8_t)(i | 1);
 	printf("reset: first boot; marker written at 0x%llx; resetting via %s\n", RESET_MARKER_ADDR,
 	       how);
 	trigger(arg);

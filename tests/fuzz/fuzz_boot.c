@@ -67,6 +67,7 @@ struct rig {
 	struct e820_map map;
 	uint8_t *vec;	 /* mincore() result, one byte per page */
 	uint8_t *filled; /* per page: resident and holding FILL before this load */
+	uint32_t *filled_at; /* the indices of those pages, nr_filled of them */
 	uint64_t nr_filled;
 };
 
@@ -112,10 +113,12 @@ static void rig_init(struct rig *g, uint64_t mem)
 	if (l.high_size)
 		FUZZ_CHECK(gm_add_region(&g->gm, LAYOUT_4G, l.high_size, g->host + l.low_size) == 0,
 			   "region");
+	g->gm.droppable = true; /* private and anonymous, as vm.c maps it */
 	FUZZ_CHECK(e820_build(&g->map, mem) == 0, "e820_build");
 	g->vec = malloc(mem / PAGE);
 	g->filled = calloc(1, mem / PAGE);
-	FUZZ_CHECK(g->vec && g->filled, "out of memory");
+	g->filled_at = malloc(mem / PAGE * sizeof(*g->filled_at));
+	FUZZ_CHECK(g->vec && g->filled && g->filled_at, "out of memory");
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -186,6 +189,31 @@ static NO_COVERAGE bool page_inside(const struct allowed *a, uint64_t gpa)
 	return false;
 }
 
+/*
+ * A FILLed page that is no longer resident was dropped (gm_zero: it reads
+ * as zero now): a write like any other, so it must lie wholly inside a
+ * range the loader placed. Forget it: it is an untouched page again.
+ */
+static NO_COVERAGE void dropped_pages(struct rig *g, const struct allowed *a, const char *what)
+{
+	uint64_t kept = 0;
+
+	for (uint64_t i = 0; i < g->nr_filled; i++) {
+		uint32_t p = g->filled_at[i];
+		uint64_t gpa = gpa_of_page(g, p);
+
+		if (g->vec[p] & 1) {
+			g->filled_at[kept++] = p;
+			continue;
+		}
+		FUZZ_CHECK(page_inside(a, gpa),
+			   "%s: the page at 0x%llx was dropped, outside every range the loader placed",
+			   what, (unsigned long long)gpa);
+		g->filled[p] = 0;
+	}
+	g->nr_filled = kept;
+}
+
 /* Check every resident page against what it held; mark all of them FILLed for the next load. */
 static NO_COVERAGE void check_writes(struct rig *g, const struct allowed *a, const char *what)
 {
@@ -216,7 +244,7 @@ static NO_COVERAGE void check_writes(struct rig *g, const struct allowed *a, con
 				   "%s: the page at 0x%llx was written, outside every range the loader placed",
 				   what, (unsigned long long)gpa);
 			g->filled[p] = 1;
-			g->nr_filled++;
+			g->filled_at[g->nr_filled++] = (uint32_t)p;
 			dirty = true;
 		}
 		if (page_inside(a, gpa)) {
@@ -235,6 +263,7 @@ static NO_COVERAGE void check_writes(struct rig *g, const struct allowed *a, con
 		if (dirty)
 			memset(h, FILL, PAGE);
 	}
+	dropped_pages(g, a, what);
 }
 
 /* Bound what stays resident: drop everything, then FILL the sentinels. */
@@ -250,7 +279,7 @@ static void rig_reset(struct rig *g)
 
 		memset(g->host + gpa, FILL, PAGE);
 		g->filled[gpa / PAGE] = 1;
-		g->nr_filled++;
+		g->filled_at[g->nr_filled++] = (uint32_t)(gpa / PAGE);
 	}
 }
 

@@ -40,6 +40,7 @@ static inline void tmem_init(struct tmem *t, uint64_t mem)
 	cr_assert_eq(gm_add_region(&t->gm, 0, l.low_size, t->host), 0);
 	if (l.high_size)
 		cr_assert_eq(gm_add_region(&t->gm, LAYOUT_4G, l.high_size, t->host + l.low_size), 0);
+	t->gm.droppable = true; /* private and anonymous, as vm.c maps guest RAM */
 	cr_assert_eq(e820_build(&t->map, mem), 0);
 }
 

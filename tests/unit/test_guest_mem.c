@@ -2,6 +2,9 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "vmm/guest_mem.h"
 
@@ -74,4 +77,62 @@ Test(guest_mem, regions_must_ascend)
 	cr_assert_eq(gm_add_region(&gm, 0x0, 0x100, high), -EINVAL);
 	cr_assert_eq(gm_add_region(&gm, UINT64_MAX - 10, 0x100, high), -EINVAL);
 	cr_assert_eq(gm_add_region(&gm, 0x3000, 0, high), -EINVAL);
+}
+
+/* Pages of [p, p + len) that are resident, by mincore(). */
+static size_t resident_pages(uint8_t *p, size_t len)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), n = len / page, count = 0;
+	unsigned char *vec = malloc(n);
+
+	cr_assert_not_null(vec);
+	cr_assert_eq(mincore(p, len, vec), 0);
+	for (size_t i = 0; i < n; i++)
+		count += vec[i] & 1;
+	free(vec);
+	return count;
+}
+
+Test(guest_mem, zero_writes_plain_memory)
+{
+	struct guest_mem gm;
+
+	setup(&gm);
+	memset(high, 0x5a, sizeof(high));
+	cr_assert_eq(gm_zero(&gm, 0x100000000ULL + 3, 5000), 0);
+	cr_assert_eq(high[2], 0x5a);
+	for (size_t i = 3; i < 5003; i++)
+		cr_assert_eq(high[i], 0, "byte %zu", i);
+	cr_assert_eq(high[5003], 0x5a);
+	/* Outside RAM or across a region's end: refused, nothing touched. */
+	cr_assert_eq(gm_zero(&gm, 0x100000000ULL + 8000, 193), -EFAULT);
+	cr_assert_eq(gm_zero(&gm, 4000, UINT64_MAX), -EFAULT);
+	cr_assert_eq(high[8191], 0x5a);
+	cr_assert_eq(gm_zero(&gm, 0x100000000ULL + 8191, 0), 0);
+	cr_assert_eq(high[8191], 0x5a);
+}
+
+/* In a private anonymous mapping, whole pages are dropped, not written: they cost no host memory. */
+Test(guest_mem, zero_drops_whole_pages_of_droppable_memory)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), size = 64 * page;
+	uint8_t *host = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct guest_mem gm = { 0 };
+
+	cr_assert(host != MAP_FAILED);
+	memset(host, 0xa5, size);
+	cr_assert_eq(gm_add_region(&gm, 0, size, host), 0);
+	gm.droppable = true;
+	/* From 100 bytes into page 1 to 200 bytes into page 60. */
+	cr_assert_eq(gm_zero(&gm, page + 100, 59 * page + 100), 0);
+	/* Before anything reads them (a read maps the zero page, which mincore counts). */
+	cr_assert_eq(resident_pages(host, size), 64 - 58, "pages 2..59 dropped");
+	for (size_t i = 0; i < size; i++)
+		cr_assert_eq(host[i], i >= page + 100 && i < 60 * page + 200 ? 0 : 0xa5, "byte 0x%zx", i);
+	/* A range inside one page is written as usual. */
+	cr_assert_eq(gm_zero(&gm, 62 * page + 1, 10), 0);
+	cr_assert_eq(host[62 * page], 0xa5);
+	cr_assert_eq(host[62 * page + 1], 0);
+	cr_assert_eq(host[62 * page + 11], 0xa5);
+	munmap(host, size);
 }
