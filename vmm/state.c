@@ -142,14 +142,56 @@ static int usable(struct state_writer *w)
 	return 0;
 }
 
+static uint32_t name_hash(const char *s)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 16777619u;
+	return h;
+}
+
+/* Forget the names of the node that was open at this depth. */
+static void names_reset(struct state_names *ns)
+{
+	ns->len = 0;
+	ns->count = 0;
+	if (ns->slot)
+		memset(ns->slot, 0, ((size_t)ns->mask + 1) * sizeof(*ns->slot));
+	ns->has_child = false;
+}
+
+/* Double the hash set (or make its first 64 slots) and put every name back. */
+static int names_rehash(struct state_names *ns)
+{
+	uint32_t mask = ns->slot ? ns->mask * 2 + 1 : 63, *slot = calloc((size_t)mask + 1, sizeof(*slot));
+
+	if (!slot)
+		return -ENOMEM;
+	for (size_t off = 0; off < ns->len; off += strlen(ns->buf + off) + 1) {
+		uint32_t i = name_hash(ns->buf + off) & mask;
+
+		while (slot[i])
+			i = (i + 1) & mask;
+		slot[i] = (uint32_t)off + 1;
+	}
+	free(ns->slot);
+	ns->slot = slot;
+	ns->mask = mask;
+	return 0;
+}
+
 /* Claim name among the open node's properties and children (one namespace, as dtc wants). */
 static int name_claim(struct state_writer *w, const char *name)
 {
 	struct state_names *ns = &w->names[w->depth];
 	size_t n = strlen(name) + 1;
+	uint32_t i;
 
-	for (size_t off = 0; off < ns->len; off += strlen(ns->buf + off) + 1)
-		if (strcmp(ns->buf + off, name) == 0)
+	if ((!ns->slot || 2 * (ns->count + 1) > ns->mask) && names_rehash(ns))
+		return set_error(w, -ENOMEM, "out of memory", name);
+	for (i = name_hash(name) & ns->mask; ns->slot[i]; i = (i + 1) & ns->mask)
+		if (strcmp(ns->buf + ns->slot[i] - 1, name) == 0)
 			return set_error(w, -EEXIST, "written twice in one node", name);
 	if (ns->len + n > ns->cap) {
 		size_t cap = ns->cap ? ns->cap * 2 : 256;
@@ -164,7 +206,9 @@ static int name_claim(struct state_writer *w, const char *name)
 		ns->cap = cap;
 	}
 	memcpy(ns->buf + ns->len, name, n);
+	ns->slot[i] = (uint32_t)ns->len + 1;
 	ns->len += n;
+	ns->count++;
 	return 0;
 }
 
@@ -256,8 +300,10 @@ void state_writer_init(struct state_writer *w)
 void state_writer_free(struct state_writer *w)
 {
 	free(w->fdt);
-	for (unsigned i = 0; i <= STATE_DEPTH_MAX; i++)
+	for (unsigned i = 0; i <= STATE_DEPTH_MAX; i++) {
 		free(w->names[i].buf);
+		free(w->names[i].slot);
+	}
 	memset(w, 0, sizeof(*w));
 }
 
@@ -279,8 +325,7 @@ int state_node_begin(struct state_writer *w, const char *name)
 		return rc;
 	w->names[w->depth].has_child = true;
 	w->depth++;
-	w->names[w->depth].len = 0;
-	w->names[w->depth].has_child = false;
+	names_reset(&w->names[w->depth]);
 	return 0;
 }
 
@@ -330,15 +375,6 @@ uint32_t state_blob_crc(const uint8_t *blob, size_t len, size_t crc_off)
 	c = crc32_z(c, zero, sizeof(zero));
 	c = crc32_z(c, blob + crc_off + 4, len - crc_off - 4);
 	return (uint32_t)c;
-}
-
-static uint32_t name_hash(const char *s)
-{
-	uint32_t h = 2166136261u; /* FNV-1a */
-
-	for (; *s; s++)
-		h = (h ^ (uint8_t)*s) * 16777619u;
-	return h;
 }
 
 /*

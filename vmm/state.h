@@ -44,10 +44,12 @@
 #define STATE_DEPTH_MAX 8	  /* nodes nested below the root */
 #define STATE_SIZE_MAX (1u << 30) /* bounds a file and the writer's buffer */
 
-/* Names used so far under one open node: "n" or "p" + name + NUL, back to back. */
+/* Names used so far under one open node (properties and children): NUL-terminated, back to back. */
 struct state_names {
 	char *buf;
 	size_t len, cap;
+	uint32_t *slot; /* hash set: offset in buf + 1, 0 when empty; mask + 1 slots */
+	uint32_t mask, count;
 	bool has_child; /* a child node was begun: no more properties here (FDT order) */
 };
 

@@ -8,6 +8,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <libfdt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -298,6 +299,96 @@ Test(state, names_are_per_node)
 	cr_assert_eq(vmci_load(&r, &addr), 0);
 	cr_assert_eq(addr, 2);
 	free(data);
+}
+
+/*
+ * Each property name is stored once in the strings block, however many
+ * nodes use it (the writer shares them itself: libfdt's own search was
+ * quadratic), and the tree stays valid and readable.
+ */
+Test(state, property_names_are_stored_once)
+{
+	struct state_writer w;
+	struct state_reader r;
+	char name[32], seen[64][32];
+	unsigned nseen = 0;
+	size_t len, want = 0;
+	uint8_t *data;
+	int off, node, plen;
+
+	state_writer_init(&w);
+	for (unsigned n = 0; n < 300; n++) {
+		snprintf(name, sizeof(name), "cpu@%u", n);
+		state_record_begin(&w, name, 1);
+		for (unsigned f = 0; f < 20; f++) {
+			snprintf(name, sizeof(name), "field-%u", f);
+			state_put_u64(&w, name, (uint64_t)n << 32 | f);
+		}
+		state_put_u32(&w, n % 2 ? "odd" : "even", n);
+		state_record_end(&w);
+	}
+	data = finish_copy(&w, &len);
+	cr_assert_eq(fdt_check_full(data, len), 0);
+	cr_assert_eq(fdt_totalsize(data), len);
+	cr_assert_eq(state_reader_init(&r, data, len), 0, "%s", r.err.msg);
+
+	/* Distinct names: compatible format crc32 version field-0..19 odd even. */
+	fdt_for_each_subnode(node, data, 0) {
+		fdt_for_each_property_offset(off, data, node) {
+			const char *pn;
+			unsigned i;
+
+			fdt_getprop_by_offset(data, off, &pn, &plen);
+			cr_assert_not_null(pn);
+			for (i = 0; i < nseen && strcmp(seen[i], pn); i++)
+				;
+			if (i == nseen) {
+				cr_assert_lt(nseen, 64);
+				strcpy(seen[nseen++], pn);
+				want += strlen(pn) + 1;
+			}
+		}
+	}
+	cr_assert_eq(nseen, 23);
+	want += sizeof("compatible") + sizeof("format") + sizeof("crc32");
+	cr_assert_eq(fdt_size_dt_strings(data), want, "strings block %u bytes, %zu names' worth",
+		     fdt_size_dt_strings(data), want);
+	node = fdt_path_offset(data, "/cpu@299");
+	cr_assert_geq(node, 0);
+	cr_assert_not_null(fdt_getprop(data, node, "odd", &plen));
+	cr_assert_eq(fdt64_to_cpu(*(const fdt64_t *)fdt_getprop(data, node, "field-19", &plen)),
+		     (uint64_t)299 << 32 | 19);
+	free(data);
+}
+
+/* A repeated name is refused among hundreds (the writer's hash set grows), and a sibling node starts afresh. */
+Test(state, repeated_name_found_among_many)
+{
+	struct state_writer w;
+	char name[32];
+
+	state_writer_init(&w);
+	state_node_begin(&w, "big");
+	for (unsigned f = 0; f < 500; f++) {
+		snprintf(name, sizeof(name), "p-%u", f);
+		cr_assert_eq(state_put_u32(&w, name, f), 0, "%s", w.err.msg);
+	}
+	cr_assert_eq(state_node_begin(&w, "p-250"), -EEXIST, "a child named as a property");
+	state_writer_free(&w);
+
+	state_writer_init(&w);
+	for (unsigned n = 0; n < 3; n++) {
+		snprintf(name, sizeof(name), "n%u", n);
+		cr_assert_eq(state_node_begin(&w, name), 0, "%s", w.err.msg);
+		for (unsigned f = 0; f < 100; f++) {
+			snprintf(name, sizeof(name), "p-%u", f);
+			cr_assert_eq(state_put_u32(&w, name, f), 0, "node %u: %s", n, w.err.msg);
+		}
+		cr_assert_eq(state_node_end(&w), 0);
+	}
+	cr_assert_eq(state_node_begin(&w, "n1"), -EEXIST, "a second child n1");
+	cr_assert(strstr(w.err.msg, "written twice"), "%s", w.err.msg);
+	state_writer_free(&w);
 }
 
 /* Refused with a one-line message, never accepted: state_reader_init or, failing that, the full load. */
