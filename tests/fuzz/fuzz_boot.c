@@ -227,7 +227,15 @@ static NO_COVERAGE void check_writes(struct rig *g, const struct allowed *a, con
 		uint8_t *h;
 		bool dirty = false;
 
-		/* Skip 8 pages at a time where none is resident (mincore sets bit 0 only). */
+		/*
+		 * Skip where no page is resident (mincore sets bit 0 only): 4096
+		 * pages at a time through libc's memcmp, then 8 at a time. A 3 GiB
+		 * rig's vector is 786,432 bytes, nearly all zero.
+		 */
+		if (p % PAGE == 0 && p + PAGE <= pages && !memcmp(g->vec + p, zero_page, PAGE)) {
+			p += PAGE - 1;
+			continue;
+		}
 		if (p % 8 == 0 && p + 8 <= pages) {
 			memcpy(&word, g->vec + p, 8);
 			if (!word) {
