@@ -181,18 +181,21 @@ static int names_rehash(struct state_names *ns)
 	return 0;
 }
 
-/* Claim name among the open node's properties and children (one namespace, as dtc wants). */
-static int name_claim(struct state_writer *w, const char *name)
+/* Add name to ns unless it is there: its offset in ns->buf in *off, *added whether new; 0 or -ENOMEM. */
+static int names_add(struct state_names *ns, const char *name, uint32_t *off, bool *added)
 {
-	struct state_names *ns = &w->names[w->depth];
 	size_t n = strlen(name) + 1;
 	uint32_t i;
 
 	if ((!ns->slot || 2 * (ns->count + 1) > ns->mask) && names_rehash(ns))
-		return set_error(w, -ENOMEM, "out of memory", name);
-	for (i = name_hash(name) & ns->mask; ns->slot[i]; i = (i + 1) & ns->mask)
-		if (strcmp(ns->buf + ns->slot[i] - 1, name) == 0)
-			return set_error(w, -EEXIST, "written twice in one node", name);
+		return -ENOMEM;
+	for (i = name_hash(name) & ns->mask; ns->slot[i]; i = (i + 1) & ns->mask) {
+		if (strcmp(ns->buf + ns->slot[i] - 1, name) == 0) {
+			*off = ns->slot[i] - 1;
+			*added = false;
+			return 0;
+		}
+	}
 	if (ns->len + n > ns->cap) {
 		size_t cap = ns->cap ? ns->cap * 2 : 256;
 		char *p;
@@ -201,15 +204,28 @@ static int name_claim(struct state_writer *w, const char *name)
 			cap *= 2;
 		p = realloc(ns->buf, cap);
 		if (!p)
-			return set_error(w, -ENOMEM, "out of memory", name);
+			return -ENOMEM;
 		ns->buf = p;
 		ns->cap = cap;
 	}
 	memcpy(ns->buf + ns->len, name, n);
-	ns->slot[i] = (uint32_t)ns->len + 1;
+	*off = (uint32_t)ns->len;
+	ns->slot[i] = *off + 1;
 	ns->len += n;
 	ns->count++;
+	*added = true;
 	return 0;
+}
+
+/* Claim name among the open node's properties and children (one namespace, as dtc wants). */
+static int name_claim(struct state_writer *w, const char *name)
+{
+	uint32_t off;
+	bool added;
+
+	if (names_add(&w->names[w->depth], name, &off, &added))
+		return set_error(w, -ENOMEM, "out of memory", name);
+	return added ? 0 : set_error(w, -EEXIST, "written twice in one node", name);
 }
 
 static int put_prop(struct state_writer *w, const char *field, const void *val, size_t len)
@@ -384,55 +400,40 @@ uint32_t state_blob_crc(const uint8_t *blob, size_t len, size_t crc_off)
  */
 static int share_names(struct state_writer *w)
 {
-	char *fdt = w->fdt, *old = fdt + fdt_off_dt_strings(fdt), *nstr;
-	uint32_t old_size = fdt_size_dt_strings(fdt), nlen = 0, props = 0, mask, *slot;
-	int off = 0, next;
-	uint32_t tag;
+	char *fdt = w->fdt, *old = fdt + fdt_off_dt_strings(fdt);
+	uint32_t old_size = fdt_size_dt_strings(fdt), tag, noff;
+	struct state_names ns = { 0 };
+	int off = 0, next, rc = 0;
+	bool added;
 
 	if (fdt_off_dt_strings(fdt) + old_size != fdt_totalsize(fdt))
 		return set_error(w, -EIO, "the strings block is not last", NULL);
 	for (tag = fdt_next_tag(fdt, 0, &next); tag != FDT_END; tag = fdt_next_tag(fdt, off, &next)) {
-		if (next < 0)
-			return set_error(w, -EIO, fdt_strerror(next), "fdt_next_tag");
-		props += tag == FDT_PROP;
-		off = next;
-	}
-	for (mask = 15; mask < 2 * props; mask = mask * 2 + 1)
-		;
-	nstr = malloc(old_size ? old_size : 1);
-	slot = malloc(((size_t)mask + 1) * sizeof(*slot)); /* offset + 1 in nstr; 0 is empty */
-	if (!nstr || !slot) {
-		free(nstr);
-		free(slot);
-		return set_error(w, -ENOMEM, "out of memory", NULL);
-	}
-	memset(slot, 0, ((size_t)mask + 1) * sizeof(*slot));
-	off = 0;
-	for (tag = fdt_next_tag(fdt, 0, &next); tag != FDT_END; tag = fdt_next_tag(fdt, off, &next)) {
+		if (next < 0) {
+			rc = set_error(w, -EIO, fdt_strerror(next), "fdt_next_tag");
+			break;
+		}
 		if (tag == FDT_PROP) {
 			struct fdt_property *p = (void *)(fdt + fdt_off_dt_struct(fdt) + off);
-			const char *name = old + fdt32_to_cpu(p->nameoff);
-			uint32_t i = name_hash(name) & mask;
-			size_t n = strlen(name) + 1;
 
-			while (slot[i] && strcmp(nstr + slot[i] - 1, name) != 0)
-				i = (i + 1) & mask;
-			if (!slot[i]) {
-				memcpy(nstr + nlen, name, n); /* nlen + n <= old_size: old holds every name */
-				slot[i] = nlen + 1;
-				nlen += (uint32_t)n;
+			if (names_add(&ns, old + fdt32_to_cpu(p->nameoff), &noff, &added)) {
+				rc = set_error(w, -ENOMEM, "out of memory", NULL);
+				break;
 			}
-			p->nameoff = cpu_to_fdt32(slot[i] - 1);
+			p->nameoff = cpu_to_fdt32(noff);
 		}
 		off = next;
 	}
-	memcpy(old, nstr, nlen);
-	memset(old + nlen, 0, old_size - nlen);
-	fdt_set_size_dt_strings(fdt, nlen);
-	fdt_set_totalsize(fdt, fdt_totalsize(fdt) - (old_size - nlen));
-	free(nstr);
-	free(slot);
-	return 0;
+	if (!rc) {
+		/* ns.len <= old_size: old holds a copy of every name. */
+		memcpy(old, ns.buf, ns.len);
+		memset(old + ns.len, 0, old_size - ns.len);
+		fdt_set_size_dt_strings(fdt, (uint32_t)ns.len);
+		fdt_set_totalsize(fdt, fdt_totalsize(fdt) - (old_size - (uint32_t)ns.len));
+	}
+	free(ns.buf);
+	free(ns.slot);
+	return rc;
 }
 
 const uint8_t *state_writer_finish(struct state_writer *w, size_t *len)
